@@ -6,8 +6,10 @@
 #![forbid(unsafe_code)]
 
 pub mod credentials;
+pub mod exchange;
 pub mod http;
 pub mod identity;
+pub mod jwt;
 pub mod secret;
 pub mod sigv4;
 pub mod time;
