@@ -6,6 +6,7 @@
 
 pub mod canonical;
 pub mod encoding;
+pub mod raw_request;
 mod signing_key;
 
 pub use signing_key::{derive_signing_key, SigningKeyCache};
