@@ -47,7 +47,7 @@ pub fn decode_blob(blob: &str) -> Result<Vec<u8>, String> {
     if let Some(c) = blob.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '='))) {
         return Err(format!("token contains {c:?}, which is not base64url"));
     }
-    if blob.len() % 4 != 0 {
+    if !blob.len().is_multiple_of(4) {
         return Err("token is not padded base64url (its length is not a multiple of 4; = padding is required)".into());
     }
     base64::engine::general_purpose::URL_SAFE.decode(blob).map_err(|e| format!("token is not valid base64url: {e}"))
