@@ -10,8 +10,10 @@ pub mod exchange;
 pub mod http;
 pub mod identity;
 pub mod jwt;
+pub mod provider;
 pub mod secret;
 pub mod sigv4;
+pub mod sts;
 pub mod time;
 pub mod token;
 
