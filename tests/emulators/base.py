@@ -7,7 +7,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from .httpserver import ServerThread, json_response
+from .httpserver import ServerThread, json_response, read_json
 from .reqlog import RequestLog
 
 
@@ -49,7 +49,8 @@ class ModeSwitch:
 
 
 class Emulator:
-    """Base class: serves `handle()` plus `GET|DELETE /_control/log`.
+    """Base class: serves `handle()` plus `GET|DELETE /_control/log` and
+    `POST /_control/reset` (back to the behaviour it started with).
 
     Subclasses implement `handle(request)`; `control(request)` answers the
     rest of `/_control...`. Use as a context manager or call start()/stop().
@@ -89,6 +90,9 @@ class Emulator:
         request = Request(environ)
         if request.path == "/_control/log":
             response = self._log_endpoint(request)
+        elif request.path == "/_control/reset" and request.method == "POST":
+            self.reset()
+            response = json_response({"reset": True})
         elif request.path == "/_control" or request.path.startswith("/_control/"):
             try:
                 response = self.control(request)
@@ -104,8 +108,47 @@ class Emulator:
             return json_response({"cleared": True})
         return json_response(self.log.entries())
 
+    def reset(self) -> None:
+        """Back to the initial behaviour, with an empty log."""
+        self.log.clear()
+
     def handle(self, request: Request) -> Response:
         raise NotImplementedError
 
     def control(self, request: Request) -> Response:
         return json_response({"error": "no such control endpoint"}, status=404)
+
+
+class ConfigurableEmulator(Emulator):
+    """An emulator whose behaviour is a mode plus options, both set with
+    `POST /_control {"mode": ..., "count": N, "<option>": ...}` and read
+    back with `GET /_control`."""
+
+    def __init__(self, default_mode: str, modes: frozenset[str], options: dict[str, Any]) -> None:
+        super().__init__()
+        self.mode = ModeSwitch(default_mode, modes)
+        self._initial_options = dict(options)
+        self.options = dict(options)
+
+    def reset(self) -> None:
+        super().reset()
+        self.mode.set(self.mode.default)
+        self.options = dict(self._initial_options)
+
+    def configure(self, settings: dict[str, Any]) -> None:
+        unknown = set(settings) - set(self.options) - {"mode", "count"}
+        if unknown:
+            raise ValueError(f"unknown settings {sorted(unknown)}")
+        if "mode" in settings:
+            self.mode.set(settings["mode"], settings.get("count"))
+        self.options.update({k: v for k, v in settings.items() if k in self.options})
+
+    def state(self) -> dict[str, Any]:
+        return {**self.mode.describe(), **self.options}
+
+    def control(self, request: Request) -> Response:
+        if request.path != "/_control":
+            return super().control(request)
+        if request.method == "POST":
+            self.configure(read_json(request))
+        return json_response(self.state())

@@ -70,8 +70,9 @@ def _get_json(url: str) -> Any:
         return json.load(resp)
 
 
-def verify_jwt(token: str, *, issuer: str, audience: str, algorithms: Iterable[str]) -> dict[str, Any]:
-    """Verify `token` as issued by `issuer` for `audience`, fetching the keys
+def verify_jwt(token: str, *, issuer: str, audience: str | list[str], algorithms: Iterable[str]) -> dict[str, Any]:
+    """Verify `token` as issued by `issuer` for `audience` (or any of a list
+    of audiences), fetching the keys
     the way relying parties do: discovery document, then its `jwks_uri`.
 
     Checks signature, `iss`, `aud`, `exp` (required) and `iat` (required).

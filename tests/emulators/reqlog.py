@@ -7,6 +7,7 @@ a test to assert that a client sent one without the log holding it.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from typing import Any, Iterable
@@ -23,10 +24,14 @@ SECRET_HEADERS = frozenset(
 )
 
 
+_SCHEME = re.compile(r"^[A-Za-z0-9-]+$")
+
+
 def redact(value: str) -> str:
-    """`Bearer eyJ...` -> `Bearer <redacted len=N>`; a bare value -> `<redacted len=N>`."""
+    """`Bearer eyJ...` -> `Bearer <redacted len=N>` (also `Basic`,
+    `AWS4-HMAC-SHA256`); a bare value -> `<redacted len=N>`."""
     scheme, sep, rest = value.partition(" ")
-    if sep and scheme.isalpha() and rest:
+    if sep and _SCHEME.match(scheme) and rest:
         return f"{scheme} <redacted len={len(rest)}>"
     return f"<redacted len={len(value)}>"
 
