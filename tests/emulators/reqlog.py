@@ -44,6 +44,12 @@ def redact_headers(headers: Iterable[tuple[str, str]]) -> list[list[str]]:
     ]
 
 
+def logged_header(entry: dict[str, Any], name: str) -> str | None:
+    """A header of a log entry, by case-insensitive name (werkzeug reports
+    names in Title-Case, whatever case the client used)."""
+    return next((v for k, v in entry["headers"] if k.lower() == name.lower()), None)
+
+
 class RequestLog:
     """A thread-safe, append-only list of JSON-able entries."""
 
