@@ -84,10 +84,20 @@
 //! the region or the STS endpoint: [`config_file_paths`], [`ProfileFiles::parse`],
 //! [`selected_profile`], [`resolve_region`] and [`sts_send_endpoint`].
 
+mod chain;
+mod container;
+mod env;
+mod imds;
+mod io;
+mod process;
 mod profile;
+mod role;
 mod settings;
 
 pub use crate::sts::SendEndpoint;
+pub use container::full_uri_allowed;
+pub use imds::HOP_LIMIT_FIX;
+pub use process::{parse_output as parse_credential_process_output, split_shell_words, ShellWordsError};
 pub use profile::{Profile, ProfileFileError, ProfileFiles};
 pub use settings::{
     config_file_paths, expand_home, home_dir, resolve_region, selected_profile, sts_send_endpoint, EndpointConfigError,
@@ -308,6 +318,7 @@ pub struct CredentialChain {
     answers: Vec<Answer>,
     pending: bool,
     done: Option<Result<ResolvedCredentials, ChainError>>,
+    loaded: chain::Loaded,
 }
 
 impl fmt::Debug for CredentialChain {
@@ -322,29 +333,67 @@ impl fmt::Debug for CredentialChain {
 
 impl CredentialChain {
     pub fn new(config: ChainConfig) -> Self {
-        CredentialChain { config, answers: Vec::new(), pending: false, done: None }
+        CredentialChain { config, answers: Vec::new(), pending: false, done: None, loaded: chain::Loaded::default() }
     }
 
-    /// What the driver must do next.
+    /// What the driver must do next. Repeats the pending action until it is answered;
+    /// after `Done`, repeats `Done`.
     pub fn next_action(&mut self) -> Action {
         if let Some(done) = &self.done {
             return Action::Done(done.clone());
         }
-        let done = Err(ChainError {
-            attempts: vec![Attempt { source: "chain".into(), reason: "not implemented yet".into() }],
-            stopped: true,
-            warnings: Vec::new(),
-        });
-        self.done = Some(done.clone());
-        Action::Done(done)
+        let (result, pending, loaded) = chain::run(&self.config, &self.answers);
+        self.loaded = loaded;
+        match (result, pending) {
+            (Some(result), _) => {
+                self.pending = false;
+                self.done = Some(result.clone());
+                Action::Done(result)
+            }
+            (None, Some(action)) => {
+                self.pending = true;
+                action
+            }
+            (None, None) => unreachable!("a suspended run always leaves a pending action"),
+        }
     }
 
-    /// The outcome of the action last returned by [`next_action`](Self::next_action).
+    /// The answer to the action last returned by [`next_action`](Self::next_action).
+    /// Ignored when no action is pending.
     pub fn feed(&mut self, answer: Answer) {
         if self.pending {
             self.answers.push(answer);
             self.pending = false;
         }
+    }
+
+    /// The profile in use: `--profile`, `AWS_PROFILE`, `AWS_DEFAULT_PROFILE` or `default`.
+    pub fn profile_name(&self) -> String {
+        selected_profile(&self.config.env, self.config.profile.as_deref()).0
+    }
+
+    /// The shared files as loaded (empty until they have been read, and if they did
+    /// not parse).
+    pub fn profile_files(&self) -> Option<&ProfileFiles> {
+        self.loaded.files.as_ref()
+    }
+
+    /// The resolved region and where it came from (once the files have been read).
+    pub fn region(&self) -> Option<&RegionChoice> {
+        self.loaded.region.as_ref()
+    }
+
+    /// Where STS requests (e.g. `whoami`'s `GetCallerIdentity`) should be sent, by the
+    /// same rules the chain used for `AssumeRole`. Meaningful after `Done`.
+    pub fn sts_send_endpoint(&self) -> Result<SendEndpoint, EndpointConfigError> {
+        let empty = ProfileFiles::default();
+        let files = self.loaded.files.as_ref().unwrap_or(&empty);
+        sts_send_endpoint(
+            &self.config.env,
+            files,
+            &self.profile_name(),
+            self.loaded.region.as_ref().map(|r| r.region.as_str()),
+        )
     }
 }
 
