@@ -37,8 +37,10 @@ class ServerThread:
         # Set when the server stops, so that handlers deliberately holding a
         # connection open (IMDS `drop-put`) let go.
         self.stopping = threading.Event()
+        # A short poll interval keeps stop() quick (shutdown waits for a poll).
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name=f"emulator:{self.port}", daemon=True
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
+            name=f"emulator:{self.port}", daemon=True,
         )
 
     def start(self) -> "ServerThread":
