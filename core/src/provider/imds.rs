@@ -224,7 +224,7 @@ fn token(cx: &mut Cx<'_>, s: &Settings, base: &str) -> Flow<Option<String>> {
                 ))
             }
             Err(TransportError::ConnectFailed(e)) => {
-                return not_found(format!("no IMDS at {base} ({e}); not running on EC2?"))
+                return not_found(format!("no IMDS at {base} (could not connect: {e}); not running on EC2?"))
             }
             Err(TransportError::Other(e)) => return error(format!("IMDS ({base}) token request failed: {e}")),
         }
