@@ -65,15 +65,19 @@ class OidcError(Exception):
     """A token that does not verify; the message says why."""
 
 
+# The emulators reach each other directly, whatever proxy the environment names.
+_direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 def _get_json(url: str) -> Any:
-    with urllib.request.urlopen(url, timeout=5) as resp:  # noqa: S310 (local emulator URLs)
+    with _direct.open(url, timeout=5) as resp:
         return json.load(resp)
 
 
 def verify_jwt(token: str, *, issuer: str, audience: str | list[str], algorithms: Iterable[str]) -> dict[str, Any]:
-    """Verify `token` as issued by `issuer` for `audience` (or any of a list
-    of audiences), fetching the keys
-    the way relying parties do: discovery document, then its `jwks_uri`.
+    """Verify `token` as issued by `issuer` for `audience` (or any one of a
+    list), fetching the keys the way relying parties do: the discovery
+    document, then its `jwks_uri`.
 
     Checks signature, `iss`, `aud`, `exp` (required) and `iat` (required).
     """
@@ -84,7 +88,11 @@ def verify_jwt(token: str, *, issuer: str, audience: str | list[str], algorithms
     if config.get("issuer") != issuer:
         raise OidcError("discovery document names a different issuer")
     try:
-        signing_key = jwt.PyJWKClient(config["jwks_uri"], cache_keys=False).get_signing_key_from_jwt(token)
+        kid = jwt.get_unverified_header(token).get("kid")
+        keys = jwt.PyJWKSet.from_dict(_get_json(config["jwks_uri"])).keys
+        signing_key = next((k for k in keys if k.key_id == kid), None)
+        if signing_key is None:
+            raise OidcError(f"no key {kid!r} in the issuer's JWKS")
         return jwt.decode(
             token,
             signing_key.key,
@@ -93,7 +101,7 @@ def verify_jwt(token: str, *, issuer: str, audience: str | list[str], algorithms
             issuer=issuer,
             options={"require": ["exp", "iat", "iss", "aud", "sub"]},
         )
-    except (jwt.PyJWTError, KeyError) as e:
+    except (jwt.PyJWTError, KeyError, OSError) as e:
         raise OidcError(f"{type(e).__name__}: {e}") from e
 
 

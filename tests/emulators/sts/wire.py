@@ -4,14 +4,16 @@
   arrived, so that the signature check (see `moto_fixes`) can hash what the
   client signed rather than moto's re-encoded view of it.
 - `ResponseShaper` rewrites moto's STS answers where they differ from the
-  real service: error bodies get STS's `<ErrorResponse><Error>` shape, and a
-  request with `Accept: application/json` gets the JSON form of the answer.
+  real service: error bodies get STS's `<ErrorResponse><Error>` shape, a
+  request with `Accept: application/json` gets the JSON form of the answer,
+  and timestamps lose the fractional seconds STS never writes.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import re
 import threading
 import uuid
 import xml.etree.ElementTree as ET
@@ -86,6 +88,17 @@ def _timestamp_members() -> frozenset[str]:
             if hasattr(shape, "member"):
                 stack.append(shape.member)
     return frozenset(names)
+
+
+@lru_cache(maxsize=1)
+def _fractional_timestamp() -> re.Pattern[bytes]:
+    names = b"|".join(re.escape(n.encode()) for n in sorted(_timestamp_members()))
+    return re.compile(rb"(<(" + names + rb")>[^<.]+)\.\d+(Z</\2>)")
+
+
+def whole_second_timestamps(xml: bytes) -> bytes:
+    """`<Expiration>...:02.471393Z</Expiration>` -> `<Expiration>...:02Z</Expiration>`."""
+    return _fractional_timestamp().sub(rb"\1\3", xml)
 
 
 def action_of(environ: dict, body: bytes) -> str | None:
@@ -186,4 +199,4 @@ class ResponseShaper:
             return _sts_error_xml(error, request_id), "text/xml"
         if wants_json:
             return json.dumps({_local(root.tag): _xml_to_json(root)}).encode(), "application/json"
-        return body, "text/xml"
+        return whole_second_timestamps(body), "text/xml"
