@@ -304,12 +304,12 @@ pub fn parse_error(response: &HttpResponse) -> StsError {
             error.message = message.unwrap_or_default().to_string();
             error.request_id = json_str(v, &["RequestId"]).map(str::to_string);
         }
-        Err(_) => {
-            // Not an STS document (a proxy's page, say): show a short, single-line excerpt.
-            let text = String::from_utf8_lossy(&response.body);
-            let excerpt: String = text.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(200).collect();
-            error.message = excerpt;
-        }
+        Err(_) => {}
+    }
+    if error.code.is_empty() && error.message.is_empty() {
+        // Not an STS document (a proxy's page, say): show a short, single-line excerpt.
+        let text = String::from_utf8_lossy(&response.body);
+        error.message = text.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(200).collect();
     }
     error
 }
