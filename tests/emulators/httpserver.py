@@ -13,6 +13,7 @@ import select
 import socket
 import threading
 import time
+import urllib.request
 from typing import Any, Callable
 
 from werkzeug.serving import make_server
@@ -52,6 +53,16 @@ class ServerThread:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+
+
+# The emulators reach each other directly, whatever proxy the environment
+# names (it may be set up for the program under test, e.g. skopeo's).
+_direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def open_direct(request: urllib.request.Request | str, timeout: float = 10):
+    """urllib's urlopen without proxies."""
+    return _direct.open(request, timeout=timeout)
 
 
 def json_response(obj: Any, status: int = 200, headers: dict | None = None) -> Response:

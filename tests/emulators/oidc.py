@@ -7,13 +7,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import urllib.request
 from typing import Any, Iterable
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
+
+from .httpserver import open_direct
 
 DISCOVERY_PATH = "/.well-known/openid-configuration"
 
@@ -65,12 +66,8 @@ class OidcError(Exception):
     """A token that does not verify; the message says why."""
 
 
-# The emulators reach each other directly, whatever proxy the environment names.
-_direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
 def _get_json(url: str) -> Any:
-    with _direct.open(url, timeout=5) as resp:
+    with open_direct(url, timeout=5) as resp:
         return json.load(resp)
 
 

@@ -132,10 +132,20 @@ def write_state(path: str, state: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
+def scrub_environment() -> None:
+    """Drop AWS settings and proxies from this process's environment: they
+    may be set up for the program under test, and the stack's own AWS clients
+    (moto's internal ones included) must not follow them."""
+    for name in list(os.environ):
+        if name.startswith("AWS_") or name.lower() in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+            del os.environ[name]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run the cgaws test emulators.")
     parser.add_argument("--state", required=True, help="where to write the JSON state file")
     args = parser.parse_args(argv)
+    scrub_environment()
 
     done = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -14,11 +14,12 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import boto3
+from botocore.config import Config
 from moto.moto_server.werkzeug_app import create_backend_app
 from werkzeug.wrappers import Request, Response
 
 from ..base import Emulator
-from ..httpserver import json_response, read_json
+from ..httpserver import json_response, open_direct, read_json
 from . import moto_fixes, web_identity
 from .wire import RawRequestCapture, ResponseShaper, action_of, current_raw_request
 
@@ -66,7 +67,7 @@ class StsEmulator(Emulator):
             f"{self.base_url}/moto-api/{name}", data=data, method="POST",
             headers={"Content-Type": "text/plain"},
         )
-        urllib.request.urlopen(req, timeout=10).close()
+        open_direct(req).close()
 
     def _provision(self) -> None:
         iam = self.client("iam", "AKIAIOSFODNN7EXAMPLE", "provisioning-runs-unauthenticated")
@@ -83,7 +84,8 @@ class StsEmulator(Emulator):
 
     # clients ---------------------------------------------------------------
     def client(self, service: str, access_key_id: str, secret: str, session_token: str | None = None):
-        """A boto3 client for this emulator (tests and provisioning)."""
+        """A boto3 client for this emulator (tests and provisioning); it
+        ignores proxies named in the environment."""
         return boto3.client(
             service,
             endpoint_url=self.base_url,
@@ -91,6 +93,7 @@ class StsEmulator(Emulator):
             aws_access_key_id=access_key_id,
             aws_secret_access_key=secret,
             aws_session_token=session_token,
+            config=Config(proxies={}),
         )
 
     def user_client(self, service: str = "sts"):
@@ -139,6 +142,9 @@ class StsEmulator(Emulator):
             return super().control(request)
         if request.method == "POST":
             body = read_json(request)
+            unknown = set(body) - {"web_identity_federation", "web_identity_token_allowed"}
+            if unknown:
+                raise ValueError(f"unknown settings {sorted(unknown)}")
             self.federation.configure(
                 enabled=body.get("web_identity_federation"),
                 caller_allowed=body.get("web_identity_token_allowed"),
