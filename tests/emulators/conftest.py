@@ -17,8 +17,7 @@ def running_stack():
 @pytest.fixture
 def stack(running_stack):
     yield running_stack
-    for emulator in running_stack.emulators():
-        emulator.reset()
+    running_stack.reset()
 
 
 @pytest.fixture

@@ -84,6 +84,12 @@ class Stack:
         for emulator in self.emulators():
             emulator.stop()
 
+    def reset(self) -> None:
+        """Every emulator back to the behaviour it started with, logs emptied
+        (IAM state and registered identities stay)."""
+        for emulator in self.emulators():
+            emulator.reset()
+
     def __enter__(self) -> "Stack":
         return self.start()
 
