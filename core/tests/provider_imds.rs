@@ -180,6 +180,16 @@ fn role_list_and_credentials_failures() {
 }
 
 #[test]
+fn instance_profile_name_skips_the_listing() {
+    let run = imds(vec![token_ok()])
+        .env("AWS_EC2_INSTANCE_PROFILE_NAME", "my-role")
+        .route(LIST, vec![json_response(500, "")])
+        .run();
+    assert_eq!(run.ok().source, "imds");
+    assert_eq!(run.request_lines(), [PUT, ROLE]);
+}
+
+#[test]
 fn endpoints() {
     let v6 = World::new()
         .env("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv6")

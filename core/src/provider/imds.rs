@@ -14,6 +14,11 @@
 //!   `AWS_METADATA_SERVICE_NUM_ATTEMPTS`, default 1, for transport failures (so a
 //!   machine without IMDS fails in about a second); HTTP 5xx (and 401 on the GETs)
 //!   get at least 3 attempts, since IMDS is then known to be there. No sleeps.
+//! - `AWS_EC2_INSTANCE_PROFILE_NAME` / `ec2_instance_profile_name` names the role and
+//!   skips the role listing (as the JS and Ruby SDKs do). The newer
+//!   `security-credentials-extended` API is not used.
+//! - The token reply need not echo the TTL header (the Rust SDK requires it; emulators
+//!   often omit it).
 //! - Static stability: credentials whose `Expiration` has passed are used with the
 //!   expiry moved to now + 10 min + (`jitter_seed` % 300) s, and a warning. If IMDS
 //!   fails and [`ChainConfig::previous`](super::ChainConfig::previous) came from IMDS,
@@ -142,12 +147,14 @@ fn fetch(cx: &mut Cx<'_>) -> Flow<Found> {
     let base = format!("{}://{}{}", s.base.scheme, s.base.authority, s.base.path);
     let token = token(cx, &s, &base)?;
     let token = token.as_deref();
-    let list = get(cx, &s, CREDENTIALS_PATH, token, "the IAM role list")?;
-    let role = match list {
-        Got::Body(body) => {
-            String::from_utf8_lossy(&body).lines().map(str::trim).find(|l| !l.is_empty()).map(str::to_string)
-        }
-        Got::NotFound => None,
+    let role = match cx.setting("AWS_EC2_INSTANCE_PROFILE_NAME", "ec2_instance_profile_name") {
+        Some(name) => Some(name),
+        None => match get(cx, &s, CREDENTIALS_PATH, token, "the IAM role list")? {
+            Got::Body(body) => {
+                String::from_utf8_lossy(&body).lines().map(str::trim).find(|l| !l.is_empty()).map(str::to_string)
+            }
+            Got::NotFound => None,
+        },
     };
     let Some(role) = role else {
         return not_found(format!("no IAM role (instance profile) is attached to this instance ({base})"));
