@@ -11,11 +11,14 @@ pub mod http;
 pub mod identity;
 pub mod jwt;
 pub mod provider;
+#[cfg(feature = "rules")]
+pub mod rules;
 pub mod secret;
 pub mod sigv4;
 pub mod sts;
 pub mod time;
 pub mod token;
+pub mod verify;
 
 pub use credentials::{Credentials, CredentialsError};
 pub use http::{HttpRequest, HttpResponse};
