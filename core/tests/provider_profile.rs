@@ -517,3 +517,39 @@ fn ini_tolerances_from_the_python_cli() {
     assert_eq!(r.ok().credentials.access_key_id(), "AKIDCOLON");
     assert_eq!(r.ok().credentials.secret_access_key().expose(), "s2");
 }
+
+#[test]
+fn clock_skew_is_corrected_once() {
+    use cgaws_core::HttpResponse;
+    let skewed = || {
+        let mut r = sts_error(
+            403,
+            "SignatureDoesNotMatch",
+            "Signature expired: 20260115T080000Z is now earlier than 20260115T082000Z (20260115T083500Z - 15 min.)",
+        )
+        .unwrap();
+        r.headers.push(("Date".into(), "Thu, 15 Jan 2026 08:35:00 GMT".into()));
+        Ok::<HttpResponse, TransportError>(r)
+    };
+    let world = |answers| {
+        World::new()
+            .config(&format!("[default]\nrole_arn = {ROLE_A}\nsource_profile = base\n"))
+            .credentials("[base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = s\n")
+            .route("POST https://sts.amazonaws.com/", answers)
+    };
+    let run = world(vec![skewed(), sts_ok("AssumeRole", "ASIAHOP1")]).run();
+    assert_eq!(run.ok().credentials.access_key_id(), "ASIAHOP1");
+    let reqs = run.requests();
+    assert_eq!(reqs[0].header("x-amz-date"), Some("20260115T080000Z"));
+    assert_eq!(reqs[1].header("x-amz-date"), Some("20260115T083500Z"));
+    assert!(
+        run.ok().warnings.iter().any(|w| w.contains("the local clock is 2100 s behind STS's")),
+        "{:?}",
+        run.ok().warnings
+    );
+    assert!(run.sleeps().is_empty());
+    // Only once: a second refusal is the error.
+    let run = world(vec![skewed()]).run();
+    assert_eq!(run.requests().len(), 2);
+    assert!(run.err().to_string().contains("Signature expired"), "{}", run.err());
+}

@@ -220,3 +220,43 @@ fn send_endpoint_rules() {
         .contains("AWS_ENDPOINT_URL_STS"));
     assert!(endpoint_for(&[], "", Some("Not A Region")).is_err());
 }
+
+#[test]
+fn http_dates_and_skew() {
+    assert_eq!(sts::parse_http_date("Thu, 15 Jan 2026 08:00:00 GMT"), Some(UnixTime::from_secs(NOW)));
+    for bad in [
+        "Thu, 15 Jan 2026 08:00:00 UTC",
+        "15 Jan 2026 08:00:00 GMT",
+        "Thu, 5 Jan 2026 08:00:00 GMT",
+        "Thu, 15 Foo 2026 08:00:00 GMT",
+        "",
+    ] {
+        assert_eq!(sts::parse_http_date(bad), None, "{bad}");
+    }
+    let mut response = HttpResponse::new(403, "");
+    response.headers.push(("Date".into(), "Thu, 15 Jan 2026 08:10:00 GMT".into()));
+    let err = |code: &str, message: &str| sts::StsError {
+        status: 403,
+        code: code.into(),
+        message: message.into(),
+        request_id: None,
+    };
+    let now = UnixTime::from_secs(NOW);
+    assert_eq!(
+        sts::skew_corrected_time(&response, &err("SignatureDoesNotMatch", "Signature expired: x"), now),
+        Some(UnixTime::from_secs(NOW + 600))
+    );
+    assert_eq!(
+        sts::skew_corrected_time(
+            &response,
+            &err("SignatureDoesNotMatch", "The request signature we calculated does not match"),
+            now
+        ),
+        None
+    );
+    assert_eq!(
+        sts::skew_corrected_time(&response, &err("RequestExpired", ""), UnixTime::from_secs(NOW + 500)),
+        None,
+        "within 4 minutes"
+    );
+}

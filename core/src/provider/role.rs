@@ -10,6 +10,7 @@ use crate::credentials::Credentials;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::secret::Secret;
 use crate::sts::{self, AssumeRoleParams, AssumedRole, StsResponseError, WebIdentityParams};
+use crate::time::UnixTime;
 
 /// STS requests may take a while (a cold IdP behind `AssumeRoleWithWebIdentity`).
 pub(crate) const STS_TIMEOUT_MS: u64 = 10_000;
@@ -289,8 +290,8 @@ fn assume_role_hop(cx: &mut Cx<'_>, credentials: &Credentials, hop: &Hop) -> Flo
     };
     let assumed = sts_call(
         cx,
-        |cx| {
-            sts::assume_role(&endpoint, credentials, &params, cx.now(), &mut cx.cache)
+        |cx, time| {
+            sts::assume_role(&endpoint, credentials, &params, time, &mut cx.cache)
                 .or_else(|e| error(format!("cannot sign the request: {e}")))
         },
         sts::parse_assume_role,
@@ -335,7 +336,7 @@ fn web_identity(cx: &mut Cx<'_>, role_arn: &str, token_file: &str, session_name:
     };
     let assumed = sts_call(
         cx,
-        |_| Ok(sts::assume_role_with_web_identity(&endpoint, &params)),
+        |_, _| Ok(sts::assume_role_with_web_identity(&endpoint, &params)),
         sts::parse_assume_role_with_web_identity,
     )
     .map_err(|f| f.context(&format!("AssumeRoleWithWebIdentity {role_arn}")))?;
@@ -344,19 +345,40 @@ fn web_identity(cx: &mut Cx<'_>, role_arn: &str, token_file: &str, session_name:
 }
 
 /// Sends an STS request, retrying transport errors, throttling, `IDPCommunicationError`
-/// and 5xx (3 attempts, backing off 0.5 s then 1.5 s).
+/// and 5xx (3 attempts, backing off 0.5 s then 1.5 s). A signature refused for the
+/// local clock's sake is signed once more with the server's `Date` (§10), with a warning.
 fn sts_call<T>(
     cx: &mut Cx<'_>,
-    mut build: impl FnMut(&mut Cx<'_>) -> Flow<HttpRequest>,
+    mut build: impl FnMut(&mut Cx<'_>, UnixTime) -> Flow<HttpRequest>,
     parse: impl Fn(&HttpResponse) -> Result<T, StsResponseError>,
 ) -> Flow<T> {
     let mut attempt = 0;
+    let mut time = cx.now();
+    let mut skew_corrected = false;
     loop {
-        let request = build(cx)?;
+        let request = build(cx, time)?;
         let url = format!("{}://{}{}", request.scheme, request.authority, request.path);
         let failure = match cx.io.http(request, STS_TIMEOUT_MS)? {
             Ok(response) => match parse(&response) {
                 Ok(value) => return Ok(value),
+                Err(StsResponseError::Service(e)) if !skew_corrected => {
+                    if let Some(server) = sts::skew_corrected_time(&response, &e, time) {
+                        let offset = time.secs() - server.secs();
+                        cx.warnings.push(format!(
+                            "the local clock is {} s {} STS's ({url}); signed again with the server's time. Fix the clock (NTP)",
+                            offset.abs(),
+                            if offset < 0 { "behind" } else { "ahead of" }
+                        ));
+                        time = server;
+                        skew_corrected = true;
+                        continue;
+                    }
+                    if e.is_retryable() {
+                        format!("{e} (from {url})")
+                    } else {
+                        return error(format!("{e} (from {url})"));
+                    }
+                }
                 Err(e) if e.is_retryable() => format!("{e} (from {url})"),
                 Err(e) => return error(format!("{e} (from {url})")),
             },

@@ -314,6 +314,36 @@ pub fn parse_error(response: &HttpResponse) -> StsError {
     error
 }
 
+/// Parses an HTTP `Date` header (IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`).
+pub fn parse_http_date(value: &str) -> Option<UnixTime> {
+    let rest = value.trim().split_once(", ")?.1;
+    let mut parts = rest.split(' ');
+    let (day, month, year, clock, zone) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || zone != "GMT" || day.len() != 2 || year.len() != 4 {
+        return None;
+    }
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let month = MONTHS.iter().position(|m| *m == month)? + 1;
+    UnixTime::parse_rfc3339(&format!("{year}-{month:02}-{day}T{clock}Z")).ok()
+}
+
+/// Clocks further apart than this make STS refuse a signature.
+pub const MAX_CLOCK_SKEW_SECS: i64 = 240;
+
+/// If `error` is STS refusing a signature for its time ("Signature expired", "Signature
+/// not yet current", `RequestExpired`) and the response's `Date` is more than
+/// [`MAX_CLOCK_SKEW_SECS`] from `now`, the server's time: sign once more with it.
+pub fn skew_corrected_time(response: &HttpResponse, error: &StsError, now: UnixTime) -> Option<UnixTime> {
+    let time_error = matches!(error.code.as_str(), "RequestExpired" | "RequestTimeTooSkewed")
+        || error.message.contains("Signature expired")
+        || error.message.contains("Signature not yet current");
+    if !time_error {
+        return None;
+    }
+    let server = parse_http_date(response.header("date")?)?;
+    ((server.secs() - now.secs()).abs() > MAX_CLOCK_SKEW_SECS).then_some(server)
+}
+
 /// Parses an `Expiration`: RFC 3339 text, or epoch seconds as a JSON number.
 fn json_time(v: &serde_json::Value) -> Result<UnixTime, String> {
     match v {
