@@ -279,3 +279,34 @@ fn nothing_printable_leaks_secrets() {
     w.previous = Some(run.ok().clone());
     assert_no_secret(&format!("{:?}", w.config_for_chain()));
 }
+
+#[test]
+fn profile_and_sts_types_redact() {
+    use cgaws_core::provider::ProfileFiles;
+    use cgaws_core::sts::WebIdentityParams;
+    use cgaws_core::Secret;
+    let files = ProfileFiles::parse(
+        Some(
+            format!("[profile x]\naws_secret_access_key = {SECRET}\n[default]\naws_session_token={TOKEN}\n").as_bytes(),
+        ),
+        Some(format!("[y]\naws_secret_access_key = {SECRET}\n").as_bytes()),
+    )
+    .unwrap();
+    assert_no_secret(&format!("{files:?}"));
+    assert_no_secret(&format!("{:?}", files.profile("x").unwrap()));
+    let params = WebIdentityParams {
+        role_arn: "arn".into(),
+        role_session_name: "s".into(),
+        token: Secret::new(SECRET),
+        duration_seconds: None,
+    };
+    assert_no_secret(&format!("{params:?}"));
+    // A profile chain that fails after resolving secrets.
+    let run = World::new()
+        .credentials(&format!(
+            "[default]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = b\n[b]\naws_access_key_id = AKID\naws_secret_access_key = {SECRET}\naws_session_token = {TOKEN}\n"
+        ))
+        .route("POST https://sts.amazonaws.com/", vec![sts_error(403, "AccessDenied", "no")])
+        .run();
+    assert_no_secret(&format!("{:?} {} {:?}", run.err(), run.err(), run.actions));
+}

@@ -82,7 +82,50 @@
 //!
 //! The same rules are available without running the chain, for frontends that need
 //! the region or the STS endpoint: [`config_file_paths`], [`ProfileFiles::parse`],
-//! [`selected_profile`], [`resolve_region`] and [`sts_send_endpoint`].
+//! [`selected_profile`], [`resolve_region`] and [`sts_send_endpoint`]. After a run,
+//! [`CredentialChain::sts_send_endpoint`] gives the endpoint from the files it read.
+//!
+//! # Behaviour where the SDKs differ
+//!
+//! - **Profile selection**: `--profile`, then `AWS_PROFILE`, then the legacy
+//!   `AWS_DEFAULT_PROFILE`, then `default`. A profile named explicitly (`--profile`
+//!   or an env var) that does not exist is an error listing the known profiles; a
+//!   missing `default` is "not found". `--profile` skips only the environment source.
+//! - **Environment**: a key id without a secret is an error. `AWS_SESSION_TOKEN` beats
+//!   the legacy `AWS_SECURITY_TOKEN`. `AWS_CREDENTIAL_EXPIRATION` sets the expiry.
+//! - **Files**: the Rust SDK's parser plus `:` separators, last-wins duplicate keys,
+//!   an indented first property and text after `]` (see [`ProfileFiles`]).
+//! - **Profiles**: checked in the Rust SDK's order: `credential_source`, web identity,
+//!   SSO / `aws login` (not supported: an error that suggests
+//!   `aws configure export-credentials --format process`), `credential_process`,
+//!   static keys. In a source profile, static keys beat its `role_arn`. `duration_seconds`
+//!   and `external_id` are sent (botocore); a non-integer `duration_seconds` is ignored
+//!   with a warning. `mfa_serial` is an error (no prompting). `credential_source` is
+//!   case-insensitive. `role_session_name` defaults to `cgaws-session-<unix seconds>`.
+//! - **Web identity from env**: `AWS_ROLE_ARN` missing is an error (botocore). Env and
+//!   profile web identity settings are not merged key by key (Rust).
+//! - **`credential_process`**: split with POSIX shell-word rules and run without a
+//!   shell (botocore), on every platform. `"Version"` must be the number 1.
+//! - **Container**: `FULL_URI` hosts are checked without DNS: over `http` only
+//!   loopback literals, `localhost`, `169.254.170.2`, `169.254.170.23`, `fd00:ec2::23`.
+//!   3 attempts, 1 s apart, on transport errors, 5xx/429 and unreadable 200s; other 4xx
+//!   are final. The token file is re-read before every attempt.
+//! - **IMDS**: IMDSv2; v1 fallback only when the token `PUT` gets 403/404/405 and
+//!   `AWS_EC2_METADATA_V1_DISABLED` is not `true`. A `PUT` **timeout** does not fall back:
+//!   it fails naming the hop limit and [`HOP_LIMIT_FIX`]. Cannot connect = not found.
+//!   `AWS_METADATA_SERVICE_TIMEOUT` (default 1 s) and `_NUM_ATTEMPTS` (default 1, for
+//!   transport failures; 5xx get 3). `AWS_EC2_INSTANCE_PROFILE_NAME` skips the listing.
+//!   Static stability: an already-expired IMDS expiry becomes now + 10 min +
+//!   ([`ChainConfig::jitter_seed`] % 300) s with a warning, and a failing IMDS returns
+//!   [`ChainConfig::previous`] the same way when that came from IMDS.
+//! - **STS**: sent where [`sts_send_endpoint`] says (no region: the global endpoint, as
+//!   botocore; `sts_regional_endpoints = legacy` honoured). 3 attempts (0.5 s, 1.5 s
+//!   back-off) on transport errors, throttling, `IDPCommunicationError` and 5xx. A
+//!   signature refused as expired is re-signed once with the response's `Date`.
+//! - **Freshness**: credentials that expire within 10 s are refused, except on the IMDS
+//!   static-stability path.
+//! - **Region**: `--region`, `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's `region`
+//!   (following `source_profile`); IMDS is not asked.
 
 mod chain;
 mod container;
