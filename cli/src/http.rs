@@ -9,6 +9,10 @@
 //! - Proxies come from the environment (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`,
 //!   `NO_PROXY`), except for link-local and loopback hosts (IMDS, the container
 //!   endpoint), which are always reached directly.
+//! - `CGAWS_CONNECT_TO=HOST:PORT=HOST2:PORT2[,...]` (like curl's `--connect-to`)
+//!   connects to the second address for requests to the first, keeping the URL's
+//!   `Host`: for debugging, and for tests that stand in for fixed link-local
+//!   endpoints (the ECS agent's `169.254.170.2`).
 
 use cgaws_core::exchange::MAX_RESPONSE_BYTES;
 use cgaws_core::provider::TransportError;
@@ -80,10 +84,36 @@ pub fn send(request: &HttpRequest, timeout: Duration) -> Result<HttpResponse, Tr
     result
 }
 
+/// The authority to connect to instead of `authority`, from `CGAWS_CONNECT_TO`.
+fn connect_to(spec: &str, scheme: &str, authority: &str) -> Option<String> {
+    let default_port = if scheme == "https" { "443" } else { "80" };
+    let with_port = if authority
+        .rsplit_once(':')
+        .is_some_and(|(_, p)| p.bytes().all(|b| b.is_ascii_digit()) && !authority.ends_with(']'))
+    {
+        authority.to_string()
+    } else {
+        format!("{authority}:{default_port}")
+    };
+    spec.split(',')
+        .filter_map(|rule| rule.trim().split_once('='))
+        .find(|(from, _)| *from == with_port)
+        .map(|(_, to)| to.to_string())
+}
+
 fn send_inner(request: &HttpRequest, timeout: Duration) -> Result<HttpResponse, TransportError> {
     let direct = is_direct_host(request.host());
     let agent = agent(direct);
-    let mut builder = ureq::http::Request::builder().method(request.method.as_str()).uri(request.url());
+    let redirected =
+        std::env::var("CGAWS_CONNECT_TO").ok().and_then(|spec| connect_to(&spec, &request.scheme, &request.authority));
+    let uri = match &redirected {
+        Some(to) => format!("{}://{to}{}", request.scheme, request.target()),
+        None => request.url(),
+    };
+    let mut builder = ureq::http::Request::builder().method(request.method.as_str()).uri(uri);
+    if redirected.is_some() {
+        builder = builder.header("Host", request.authority.as_str());
+    }
     for (name, value) in &request.headers {
         // ureq writes Host from the URI (the same authority) and Content-Length from the body.
         if name.eq_ignore_ascii_case("host") || name.eq_ignore_ascii_case("content-length") {
@@ -147,6 +177,16 @@ mod tests {
     use std::net::TcpListener;
 
     #[test]
+    fn connect_to_rules() {
+        let spec = "169.254.170.2:80=127.0.0.1:9000, example.com:443=127.0.0.1:9443";
+        assert_eq!(connect_to(spec, "http", "169.254.170.2").as_deref(), Some("127.0.0.1:9000"));
+        assert_eq!(connect_to(spec, "https", "example.com").as_deref(), Some("127.0.0.1:9443"));
+        assert_eq!(connect_to(spec, "http", "example.com"), None);
+        assert_eq!(connect_to(spec, "http", "169.254.170.2:81"), None);
+        assert_eq!(connect_to("", "http", "x"), None);
+    }
+
+    #[test]
     fn direct_hosts() {
         for h in ["169.254.169.254", "169.254.170.2", "127.0.0.1", "::1", "fd00:ec2::254", "localhost", "fe80::1"] {
             assert!(is_direct_host(h), "{h}");
@@ -193,6 +233,21 @@ mod tests {
         let head = handle.join().unwrap();
         assert!(head.starts_with("GET /x?a=b HTTP/1.1\r\n"), "{head}");
         assert_eq!(head.to_ascii_lowercase().matches("\r\nhost:").count(), 1, "{head}");
+    }
+
+    #[test]
+    fn connect_to_keeps_the_host() {
+        let (base, handle) = serve_once("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        let target = &base["http://".len()..];
+        // Only this test sets the variable, and only for a host no other test uses.
+        std::env::set_var("CGAWS_CONNECT_TO", format!("169.254.170.2:80={target}"));
+        let response = send(&HttpRequest::new("GET", "http://169.254.170.2/v2/creds").unwrap(), Duration::from_secs(5));
+        std::env::remove_var("CGAWS_CONNECT_TO");
+        assert_eq!(response.unwrap().body, b"ok");
+        let head = handle.join().unwrap().to_ascii_lowercase();
+        assert!(head.starts_with("get /v2/creds http/1.1\r\n"), "{head}");
+        assert_eq!(head.matches("\r\nhost:").count(), 1, "{head}");
+        assert!(head.contains("\r\nhost: 169.254.170.2\r\n"), "{head}");
     }
 
     #[test]

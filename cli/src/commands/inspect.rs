@@ -3,7 +3,7 @@
 
 use crate::args;
 use crate::error::{CliError, CliResult};
-use crate::{clock, out};
+use crate::{clock, config, out};
 use cgaws_core::token::{inspect, precheck, PrecheckOptions, DEFAULT_AUDIENCE};
 use serde_json::{json, Value};
 
@@ -24,7 +24,7 @@ PROTOCOL.md section 3 (everything short of calling STS) and reports under
 
 Options:
   --identity UIDP     the identity the token must name
-  --audience URL      the issuer the token must be for (default https://issuer.enforce.dev)
+  --audience URL      the issuer the token must be for [env CHAINGUARD_ISSUER; default https://issuer.enforce.dev]
   --now RFC3339       check the date as of this time instead of now
   --allow-host HOST   accept this STS host too (repeatable; default only sts.amazonaws.com)
   -v, --verbose       step logs on stderr
@@ -79,8 +79,11 @@ pub fn run(parser: &mut lexopt::Parser) -> CliResult {
     }
     let mut failure = None;
     if let Some(identity) = identity {
-        let mut options =
-            PrecheckOptions::new(identity, audience.unwrap_or_else(|| DEFAULT_AUDIENCE.into()), now.unwrap_or_else(clock::now));
+        let audience = audience
+            .or_else(|| args::env("CHAINGUARD_ISSUER"))
+            .or_else(|| config::load().ok().and_then(|c| c.issuer))
+            .unwrap_or_else(|| DEFAULT_AUDIENCE.into());
+        let mut options = PrecheckOptions::new(identity, audience, now.unwrap_or_else(clock::now));
         options.allowed_hosts.extend(hosts);
         report["precheck"] = match precheck(blob, &options) {
             Ok(_) => json!({"ok": true}),

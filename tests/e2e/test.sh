@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# End-to-end suite: builds the cgaws binary, then runs pytest against the local
+# emulators (tests/emulators), which the tests start and stop themselves.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+cargo build -p cgaws --locked
+export PYTHONPATH=tests
+exec .venv/bin/pytest tests/e2e -q -p no:cacheprovider "$@"
