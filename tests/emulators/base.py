@@ -56,13 +56,15 @@ class Emulator:
     rest of `/_control...`. Use as a context manager or call start()/stop().
     """
 
+    request_handler = None  # a werkzeug WSGIRequestHandler subclass, if needed
+
     def __init__(self) -> None:
         self.log = RequestLog()
         self._server: ServerThread | None = None
 
     # lifecycle -----------------------------------------------------------
     def start(self) -> "Emulator":
-        self._server = ServerThread(self.wsgi).start()
+        self._server = ServerThread(self.wsgi, request_handler=self.request_handler).start()
         return self
 
     def stop(self) -> None:

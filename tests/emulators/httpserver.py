@@ -30,8 +30,8 @@ WsgiApp = Callable[[dict, Callable], Any]
 class ServerThread:
     """A threaded WSGI server on 127.0.0.1:<port chosen by the OS>."""
 
-    def __init__(self, app: WsgiApp, host: str = "127.0.0.1") -> None:
-        self._server = make_server(host, 0, app, threaded=True)
+    def __init__(self, app: WsgiApp, host: str = "127.0.0.1", request_handler=None) -> None:
+        self._server = make_server(host, 0, app, threaded=True, request_handler=request_handler)
         self.host = host
         self.port: int = self._server.server_port
         self.base_url = f"http://{host}:{self.port}"

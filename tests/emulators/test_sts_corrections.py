@@ -6,6 +6,8 @@ rejected."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from urllib.parse import quote
 
 import pytest
@@ -140,3 +142,28 @@ def test_xml_timestamps_have_whole_seconds(stack, state):
     answer = send(url, sign(user_creds(state), "POST", url, headers={"Content-Type": FORM}, body=body), body)
     assert answer.status_code == 200, answer.text
     assert re.search(r"<Expiration>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ</Expiration>", answer.text)
+
+
+@pytest.mark.parametrize("minutes,outcome", [(-16, "Signature expired"), (16, "Signature not yet current"),
+                                             (-14, None), (14, None)])
+def test_signatures_are_valid_for_15_minutes(stack, state, minutes, outcome):
+    url, headers, body, _ = blob_shaped(state, stack.sts.base_url)
+    when = datetime.now(timezone.utc) + timedelta(minutes=minutes)
+    answer = send(url, sign(user_creds(state), "POST", url, headers=headers, body=body, when=when), body)
+    if outcome is None:
+        assert answer.status_code == 200, answer.text
+    else:
+        assert answer.status_code == 403
+        assert answer.json()["Error"]["Code"] == "SignatureDoesNotMatch"
+        assert answer.json()["Error"]["Message"].startswith(outcome)
+
+
+def test_skewed_server_clock(stack, state):
+    requests.post(stack.sts.base_url + "/_control", json={"clock_skew_s": 3600}).raise_for_status()
+    url, headers, body, _ = blob_shaped(state, stack.sts.base_url)
+    answer = send(url, sign(user_creds(state), "POST", url, headers=headers, body=body), body)
+    assert answer.status_code == 403 and answer.json()["Error"]["Message"].startswith("Signature expired")
+    server_time = parsedate_to_datetime(answer.headers["Date"])
+    assert abs((server_time - datetime.now(timezone.utc)).total_seconds() - 3600) < 5
+    resigned = sign(user_creds(state), "POST", url, headers=headers, body=body, when=server_time)
+    assert send(url, resigned, body).status_code == 200

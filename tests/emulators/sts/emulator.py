@@ -16,12 +16,20 @@ from typing import Any
 import boto3
 from botocore.config import Config
 from moto.moto_server.werkzeug_app import create_backend_app
+from werkzeug.serving import WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
 from ..base import Emulator
 from ..httpserver import json_response, open_direct, read_json
 from . import moto_fixes, web_identity
 from .wire import RawRequestCapture, ResponseShaper, action_of, current_raw_request
+
+
+class _SkewedDateHandler(WSGIRequestHandler):
+    """Answers carry STS's (possibly skewed) time in their `Date` header."""
+
+    def date_time_string(self, timestamp=None):
+        return super().date_time_string(moto_fixes.clock.now().timestamp() if timestamp is None else timestamp)
 
 
 def _policy(*statements: dict) -> str:
@@ -33,6 +41,8 @@ class StsEmulator(Emulator):
     REGION = "us-east-1"
     USER_NAME = "cgaws-test-user"
     ROLE_NAME = "cgaws-test-role"
+    request_handler = _SkewedDateHandler
+    SETTINGS = frozenset({"web_identity_federation", "web_identity_token_allowed", "clock_skew_s"})
 
     def __init__(self) -> None:
         super().__init__()
@@ -107,9 +117,10 @@ class StsEmulator(Emulator):
         return answer["Credentials"]
 
     def reset(self) -> None:
-        """Federation switches back on, log emptied (IAM state stays)."""
+        """Federation switches on, clock unskewed, log emptied (IAM state stays)."""
         super().reset()
         self.federation.configure(enabled=True, caller_allowed=True)
+        moto_fixes.clock.skew_s = 0.0
 
     # HTTP ------------------------------------------------------------------
     def wsgi(self, environ, start_response):
@@ -142,19 +153,22 @@ class StsEmulator(Emulator):
             return super().control(request)
         if request.method == "POST":
             body = read_json(request)
-            unknown = set(body) - {"web_identity_federation", "web_identity_token_allowed"}
+            unknown = set(body) - self.SETTINGS
             if unknown:
                 raise ValueError(f"unknown settings {sorted(unknown)}")
             self.federation.configure(
                 enabled=body.get("web_identity_federation"),
                 caller_allowed=body.get("web_identity_token_allowed"),
             )
+            if "clock_skew_s" in body:
+                moto_fixes.clock.skew_s = float(body["clock_skew_s"])
         return json_response(
             {
                 "account_id": self.ACCOUNT_ID,
                 "oidc_issuer": self.federation.issuer,
                 "web_identity_federation": self.federation.enabled,
                 "web_identity_token_allowed": self.federation.caller_allowed,
+                "clock_skew_s": moto_fixes.clock.skew_s,
             }
         )
 

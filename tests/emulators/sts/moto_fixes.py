@@ -20,10 +20,16 @@ real AWS accepts. Each is a patch of one moto function; the tests in
    `MissingAuthenticationToken`. Also, moto's server picks the service of an
    unsigned request by its Host header, falling back to S3; this server is an
    STS endpoint, so `StsDispatcher` sends such requests to STS.
+4. Signature expiry. moto accepts a signature of any age; STS refuses one
+   whose X-Amz-Date is more than 15 minutes from its clock (403
+   `SignatureDoesNotMatch`, "Signature expired: ..." / "Signature not yet
+   current: ..."). `clock` is that clock; its `skew_s` shifts it (and the
+   `Date` header STS answers with), to test a client's clock-skew handling.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, unquote
 
 from botocore.awsrequest import AWSRequest
@@ -87,6 +93,43 @@ class MissingAuthenticationToken(_RESTError):
         super().__init__("MissingAuthenticationToken", "Request is missing Authentication Token")
 
 
+class ServerClock:
+    """STS's clock: the real one shifted by `skew_s` seconds."""
+
+    def __init__(self) -> None:
+        self.skew_s = 0.0
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc) + timedelta(seconds=self.skew_s)
+
+
+clock = ServerClock()
+SIGNATURE_WINDOW = timedelta(minutes=15)
+_AMZ_DATE = "%Y%m%dT%H%M%SZ"
+
+
+class SignatureTimeError(_RESTError):
+    code = 403
+
+    def __init__(self, message: str) -> None:
+        super().__init__("SignatureDoesNotMatch", message)
+
+
+def _check_signature_time(amz_date: str | None) -> None:
+    try:
+        signed = datetime.strptime(amz_date or "", _AMZ_DATE).replace(tzinfo=timezone.utc)
+    except ValueError:
+        return  # no usable X-Amz-Date: the signature check decides
+    now = clock.now()
+    stamp = lambda t: t.strftime(_AMZ_DATE)  # noqa: E731
+    if signed < now - SIGNATURE_WINDOW:
+        raise SignatureTimeError(f"Signature expired: {stamp(signed)} is now earlier than "
+                                 f"{stamp(now - SIGNATURE_WINDOW)} ({stamp(now)} - 15 min.)")
+    if signed > now + SIGNATURE_WINDOW:
+        raise SignatureTimeError(f"Signature not yet current: {stamp(signed)} is still later than "
+                                 f"{stamp(now + SIGNATURE_WINDOW)} ({stamp(now)} + 15 min.)")
+
+
 _original_sts_authenticate = TokenResponse._authenticate_and_authorize_normal_action
 
 
@@ -94,8 +137,10 @@ def _sts_authenticate(self, resource: str = "*") -> None:
     if self._get_action() in UNSIGNED_ACTIONS:
         return
     enforced = ActionAuthenticatorMixin.request_count >= settings.INITIAL_NO_AUTH_ACTION_COUNT
-    if enforced and "Authorization" not in self.headers:
-        raise MissingAuthenticationToken()
+    if enforced:
+        if "Authorization" not in self.headers:
+            raise MissingAuthenticationToken()
+        _check_signature_time(self.headers.get("X-Amz-Date"))
     _original_sts_authenticate(self, resource)
 
 
