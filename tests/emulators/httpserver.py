@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import select
-import socket
 import threading
 import time
 import urllib.request
@@ -92,8 +91,9 @@ def hold_until_client_gives_up(environ: dict, stopping: threading.Event, max_sec
         readable, _, _ = select.select([sock], [], [], 0.05)
         if readable:
             try:
-                if sock.recv(1, socket.MSG_PEEK) == b"":
+                if sock.recv(4096) == b"":
                     break  # orderly close by the client
+                # (anything the client still sends is discarded)
             except OSError:
                 break  # reset by the client
     return time.monotonic() - started
