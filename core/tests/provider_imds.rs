@@ -120,8 +120,20 @@ fn token_put_other_statuses() {
     assert!(run.actions.iter().all(|a| !matches!(a, Action::Http { timeout_ms, .. } if *timeout_ms != 2500)));
     let run = World::new().env("AWS_METADATA_SERVICE_NUM_ATTEMPTS", "zero").run();
     assert!(run.err().to_string().contains("AWS_METADATA_SERVICE_NUM_ATTEMPTS"));
-    let run = World::new().env("AWS_METADATA_SERVICE_TIMEOUT", "-1").run();
-    assert!(run.err().to_string().contains("AWS_METADATA_SERVICE_TIMEOUT"));
+    for bad in ["-1", "0", "1e3", "abc", ".", "1.2.3", ""] {
+        let run = World::new()
+            .config(&format!("[default]\nmetadata_service_timeout = {bad}\n"))
+            .env("AWS_METADATA_SERVICE_TIMEOUT", bad)
+            .run();
+        if bad.is_empty() {
+            continue; // an empty setting is unset
+        }
+        assert!(run.err().to_string().contains("AWS_METADATA_SERVICE_TIMEOUT"), "{bad}: {}", run.err());
+    }
+    for (good, ms) in [("2", 2000), (".25", 250), ("0.5", 500), ("3.", 3000)] {
+        let run = World::new().env("AWS_METADATA_SERVICE_TIMEOUT", good).run();
+        assert!(matches!(run.actions.last(), Some(Action::Http { timeout_ms, .. }) if *timeout_ms == ms), "{good}");
+    }
 }
 
 #[test]

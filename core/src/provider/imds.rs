@@ -68,8 +68,8 @@ fn settings(cx: &Cx<'_>) -> Flow<Settings> {
     base.path = base.path.trim_end_matches('/').to_string();
     let timeout_ms = match cx.setting("AWS_METADATA_SERVICE_TIMEOUT", "metadata_service_timeout") {
         None => 1_000,
-        Some(t) => match t.parse::<f64>() {
-            Ok(secs) if secs.is_finite() && secs > 0.0 && secs <= 3600.0 => (secs * 1000.0).round() as u64,
+        Some(t) => match seconds_to_millis(&t) {
+            Some(ms) if (1..=3_600_000).contains(&ms) => ms,
             _ => return error(format!("AWS_METADATA_SERVICE_TIMEOUT = {t:?} is not a number of seconds")),
         },
     };
@@ -83,6 +83,24 @@ fn settings(cx: &Cx<'_>) -> Flow<Settings> {
     let v1_disabled =
         super::settings::is_true(cx.setting("AWS_EC2_METADATA_V1_DISABLED", "ec2_metadata_v1_disabled").as_deref());
     Ok(Settings { base, timeout_ms, attempts, v1_disabled })
+}
+
+/// `"1"`, `"2.5"`, `".25"` seconds as milliseconds (no float parsing: it is big in wasm).
+fn seconds_to_millis(text: &str) -> Option<u64> {
+    let (whole, fraction) = text.trim().split_once('.').unwrap_or((text.trim(), ""));
+    if whole.is_empty() && fraction.is_empty() {
+        return None;
+    }
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || !digits(fraction) || whole.len() > 7 {
+        return None;
+    }
+    let whole: u64 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+    let mut millis = 0u64;
+    for (i, b) in fraction.bytes().take(3).enumerate() {
+        millis += u64::from(b - b'0') * [100, 10, 1][i];
+    }
+    Some(whole * 1000 + millis)
 }
 
 /// The IMDS source: not found when disabled; falls back on previous IMDS credentials.
