@@ -106,7 +106,10 @@ fn parse_ini(text: &str, file: &'static str, warnings: &mut Vec<String>) -> Resu
         let err = |message: &str| ProfileFileError { file, line: line_no, message: message.to_string() };
         let line = raw_line.strip_suffix('\r').unwrap_or(raw_line);
         let line = if index == 0 { line.strip_prefix('\u{feff}').unwrap_or(line) } else { line };
-        if line.trim_matches(WHITESPACE).is_empty() || line.starts_with('#') || line.starts_with(';') {
+        // Comment lines, indented or not (an indented one is an empty continuation in the
+        // Rust SDK and a comment in Python: either way it adds nothing).
+        let content = line.trim_start_matches(WHITESPACE);
+        if content.is_empty() || content.starts_with('#') || content.starts_with(';') {
             continue;
         }
         if line.starts_with('[') {
@@ -301,7 +304,7 @@ mod tests {
     #[test]
     fn rust_rules_and_tolerances() {
         let f = parse(
-            "# comment\n[default]\nregion = us-east-1 # inline\n[profile dev] trailing\n  region: eu-west-1\nregion=eu-west-2\nrole_arn = arn:aws:iam::1:role/x#notacomment\n[foo]\nx=1\n[profile bad name!]\nx=1\n[services s]\nsts =\n  endpoint_url = http://localhost:5000\n",
+            "# comment\n[default]\n  # indented comment\nregion = us-east-1 # inline\n[profile dev] trailing\n  region: eu-west-1\nregion=eu-west-2\nrole_arn = arn:aws:iam::1:role/x#notacomment\n[foo]\nx=1\n[profile bad name!]\nx=1\n[services s]\nsts =\n  endpoint_url = http://localhost:5000\n",
             "[dev]\nregion = ap-south-1\n[profile ignored]\nx=1\n",
         );
         assert_eq!(f.profile("default").unwrap().get("region"), Some("us-east-1"));
