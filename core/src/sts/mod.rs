@@ -7,6 +7,7 @@
 //! (`<ErrorResponse><Error><Type/><Code/><Message/></Error>` or the JSON form) become
 //! [`StsError`].
 
+pub mod web_identity_token;
 pub mod xml;
 
 use crate::credentials::Credentials;
