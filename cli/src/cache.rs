@@ -127,7 +127,8 @@ impl TokenCache {
         let mut text = entry.to_string();
         text.push('\n');
         let path = self.path(key);
-        write_atomic(&path, text.as_bytes(), 0o600)?;
+        // No fsync: after a crash an empty or torn file is ignored like any corrupt one.
+        write_atomic(&path, text.as_bytes(), 0o600, false)?;
         vlog!("cache: stored {} (expires {expiry})", path.display());
         Ok(())
     }
@@ -188,8 +189,8 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 }
 
 /// Writes `bytes` to a new temporary file next to `path` (mode `mode`), syncs
-/// it, and renames it over `path`.
-pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+/// it to disk when `durable`, and renames it over `path`.
+pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32, durable: bool) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let mut attempt = 0u32;
@@ -210,7 +211,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()>
             Err(e) => return Err(e),
         }
     };
-    let written = file.write_all(bytes).and_then(|()| file.sync_all());
+    let written = file.write_all(bytes).and_then(|()| if durable { file.sync_all() } else { Ok(()) });
     drop(file);
     if let Err(e) = written.and_then(|()| fs::rename(&tmp, path)) {
         let _ = fs::remove_file(&tmp);

@@ -92,7 +92,7 @@ pub fn run(parser: &mut lexopt::Parser) -> CliResult {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|e| CliError::failure(format!("cannot create {}: {e}", parent.display())))?;
     }
-    write_atomic(&path, text.as_bytes(), mode).map_err(|e| CliError::failure(format!("cannot write {}: {e}", path.display())))?;
+    write_atomic(&path, text.as_bytes(), mode, true).map_err(|e| CliError::failure(format!("cannot write {}: {e}", path.display())))?;
     report.push_str(&format!("{}: credHelpers {} -> cgaws\n", path.display(), registries.join(", ")));
     if identity.is_some() || issuer.is_some() {
         report.push_str(&save_config(identity, issuer)?);
@@ -172,7 +172,7 @@ fn save_config(identity: Option<String>, issuer: Option<String>) -> CliResult<St
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| CliError::failure(format!("cannot create {}: {e}", parent.display())))?;
     }
-    write_atomic(&path, text.as_bytes(), 0o600).map_err(|e| CliError::failure(format!("cannot write {}: {e}", path.display())))?;
+    write_atomic(&path, text.as_bytes(), 0o600, true).map_err(|e| CliError::failure(format!("cannot write {}: {e}", path.display())))?;
     Ok(format!("{}: saved\n", path.display()))
 }
 

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# make demo: cgaws end to end on a pretend EC2 instance. Starts the local
+# emulators (STS on moto with signature checks, IMDS, the Chainguard issuer, a
+# cgr.dev registry), then, with only the instance role's credentials:
+#   1. who STS says we are         (cgaws whoami)
+#   2. the AWS token, inspected    (cgaws token | cgaws inspect)
+#   3. the exchange                (cgaws exchange -v): the Chainguard token's claims
+#   4. again, from the cache
+#   5. skopeo reading a manifest through docker-credential-cgaws
+# and stops the emulators. Tokens themselves are never printed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+py=$root/.venv/bin/python
+
+cargo build -q -p cgaws
+bin=$root/target/debug/cgaws
+work=$(mktemp -d)
+stack_pid=""
+cleanup() {
+  if [ -n "$stack_pid" ]; then
+    kill "$stack_pid" 2>/dev/null || true
+    wait "$stack_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+show() { printf '$ %s\n' "$*"; }
+
+step "starting the emulators (STS, IMDS, issuer, registry)"
+PYTHONPATH=tests "$py" -m emulators.stack --state "$work/state.json" 2>"$work/stack.log" &
+stack_pid=$!
+for _ in $(seq 150); do [ -s "$work/state.json" ] && break; sleep 0.1; done
+[ -s "$work/state.json" ] || { echo "the emulators did not start:" >&2; cat "$work/stack.log" >&2; exit 1; }
+state() { "$py" -c "import json,sys; v=json.load(open('$work/state.json'))[sys.argv[1]]; print(v if isinstance(v, str) else json.dumps(v))" "$1"; }
+
+# A clean environment: no AWS keys, no profile. The SDKs' own variables point
+# cgaws at the emulators instead of 169.254.169.254, sts.amazonaws.com and
+# issuer.enforce.dev.
+mkdir -p "$work/home" "$work/bin"
+unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_PROFILE AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE \
+  AWS_EC2_METADATA_DISABLED AWS_CONTAINER_CREDENTIALS_RELATIVE_URI AWS_CONTAINER_CREDENTIALS_FULL_URI \
+  AWS_WEB_IDENTITY_TOKEN_FILE CHAINGUARD_AUDIENCE
+export HOME=$work/home XDG_CACHE_HOME=$work/cache XDG_CONFIG_HOME=$work/config
+export AWS_EC2_METADATA_SERVICE_ENDPOINT=$(state imds_url)
+export AWS_ENDPOINT_URL_STS=$(state sts_url)
+export CHAINGUARD_ISSUER=$(state issuer_url)
+export CHAINGUARD_IDENTITY=$(state identity)
+cat <<EOT
+  AWS_EC2_METADATA_SERVICE_ENDPOINT=$AWS_EC2_METADATA_SERVICE_ENDPOINT  (stands in for 169.254.169.254)
+  AWS_ENDPOINT_URL_STS=$AWS_ENDPOINT_URL_STS               (where cgaws sends its own STS calls)
+  CHAINGUARD_ISSUER=$CHAINGUARD_ISSUER                  (stands in for https://issuer.enforce.dev)
+  CHAINGUARD_IDENTITY=$CHAINGUARD_IDENTITY
+  the identity's awsIdentity rule: $(state identity_rule)
+EOT
+
+step "1. who am I? (credentials from IMDSv2: the instance role)"
+show "cgaws whoami"
+"$bin" whoami
+
+step "2. the AWS token: a signed STS GetCallerIdentity request (signature and session token redacted)"
+show 'cgaws token | cgaws inspect - --identity "$CHAINGUARD_IDENTITY"'
+"$bin" token | "$bin" inspect - --identity "$CHAINGUARD_IDENTITY" | "$py" -c '
+import json, sys
+doc = json.load(sys.stdin)
+for key in ("method", "host", "query", "audience", "identity", "amz_date", "access_key_id", "credential_scope",
+            "has_session_token", "signature_prefix", "signed_headers", "precheck"):
+    value = doc[key]
+    print(f"  {key:<18} {value if isinstance(value, str) else json.dumps(value)}")'
+
+claims() {
+  "$py" -c '
+import base64, datetime, json, sys
+doc = json.load(sys.stdin)
+payload = doc["token"].split(".")[1]
+claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+print("  from cache:", doc["from_cache"], "| expires:", doc["expiry"])
+for key, value in claims.items():
+    if key in ("iat", "exp", "nbf"):
+        value = f"{value} ({datetime.datetime.fromtimestamp(value, datetime.timezone.utc):%Y-%m-%d %H:%M:%S} UTC)"
+    print(f"  {key:<5} {value}")'
+}
+
+step "3. the exchange at \$CHAINGUARD_ISSUER/sts/exchange (step log on stderr), then the Chainguard token's claims"
+show "cgaws exchange --output json --verbose"
+"$bin" exchange --output json --verbose | claims
+
+step "4. again: from the cache (no AWS credentials resolved, nothing sent)"
+show "cgaws exchange --output json --verbose"
+"$bin" exchange --output json --verbose | claims
+
+step "5. skopeo inspect docker://cgr.dev/$(state image) with docker-credential-cgaws"
+ln -s "$bin" "$work/bin/docker-credential-cgaws"
+setup=$(PYTHONPATH=tests "$py" -m emulators.skopeo_setup --state "$work/state.json" --dir "$work/skopeo" --helper cgaws)
+eval "$(grep '^export ' <<<"$setup")"
+inspect_cmd=$(grep '^skopeo ' <<<"$setup")
+echo "  (cgr.dev is routed to the registry emulator as an HTTP proxy; the helper is asked about cgr.dev)"
+show "${inspect_cmd//$work/\$TMP}"
+if command -v skopeo >/dev/null; then
+  PATH="$work/bin:$PATH" eval "$inspect_cmd" | "$py" -c '
+import json, sys
+doc = json.load(sys.stdin)
+for key in ("Name", "Digest", "Architecture", "Os"):
+    print(f"  {key:<13} {doc.get(key)}")'
+else
+  echo "  (skopeo is not installed: make setup installs it)"
+fi
+
+step "done; stopping the emulators"
