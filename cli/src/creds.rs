@@ -49,7 +49,7 @@ pub fn resolve(opts: &AwsOpts) -> CliResult<ResolvedCredentials> {
     match result {
         Ok(resolved) => {
             for warning in &resolved.warnings {
-                eprintln!("cgaws: warning: {warning}");
+                crate::log::stderr(&format!("cgaws: warning: {warning}\n"));
             }
             vlog!(
                 "credentials: from {} (access key {}{}) in {timer}",
@@ -64,7 +64,7 @@ pub fn resolve(opts: &AwsOpts) -> CliResult<ResolvedCredentials> {
         }
         Err(e) => {
             for warning in &e.warnings {
-                eprintln!("cgaws: warning: {warning}");
+                crate::log::stderr(&format!("cgaws: warning: {warning}\n"));
             }
             Err(CliError::failure(e.to_string())
                 .hint("run with --verbose to see each request; `aws sts get-caller-identity` should work with the same environment"))

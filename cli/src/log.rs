@@ -28,8 +28,14 @@ pub fn elapsed_ms() -> f64 {
 
 pub fn write(message: &str) {
     if verbose() {
-        eprintln!("cgaws: [{:>8.1} ms] {message}", elapsed_ms());
+        stderr(&format!("cgaws: [{:>8.1} ms] {message}\n", elapsed_ms()));
     }
+}
+
+/// Writes to stderr, ignoring failures (a closed stderr must not abort the run).
+pub fn stderr(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 /// `vlog!("format", args)`: a step log line when `--verbose` is on (the

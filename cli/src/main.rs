@@ -39,7 +39,7 @@ fn main() -> ExitCode {
             Err(_) => ExitCode::from(error::EXIT_FAILURE),
         },
         Err(e) => {
-            eprint!("{}", e.render(&name));
+            log::stderr(&e.render(&name));
             ExitCode::from(e.code)
         }
     }

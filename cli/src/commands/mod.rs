@@ -55,7 +55,12 @@ pub fn top_usage() -> String {
 
 /// Runs `cgaws <args>`.
 pub fn dispatch(args: Vec<OsString>) -> CliResult {
-    let mut args = args.into_iter();
+    let mut args = args.into_iter().peekable();
+    // `cgaws -v VERB ...` as well as `cgaws VERB -v ...`.
+    while args.peek().is_some_and(|a| a == "-v" || a == "--verbose") {
+        crate::log::set_verbose(true);
+        args.next();
+    }
     let Some(first) = args.next() else {
         return Err(CliError::usage("no verb given").hint("see `cgaws --help`"));
     };

@@ -110,12 +110,12 @@ pub fn run(parser: &mut lexopt::Parser) -> CliResult {
             }
             None => text.to_string(),
         };
-        eprintln!(
-            "---- canonical request ----\n{}\n---- string to sign ----\n{}\n---- signature ----\n{}",
+        log::stderr(&format!(
+            "---- canonical request ----\n{}\n---- string to sign ----\n{}\n---- signature ----\n{}\n",
             redact(&output.canonical_request),
             redact(&output.string_to_sign),
             output.signature
-        );
+        ));
     }
     out::stdout(&print_signed_request(&request))
 }
