@@ -9,6 +9,8 @@
 //! - Proxies come from the environment (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`,
 //!   `NO_PROXY`), except for link-local and loopback hosts (IMDS, the container
 //!   endpoint), which are always reached directly.
+//! - TLS by rustls with Mozilla's roots compiled in; `SSL_CERT_FILE` (a PEM
+//!   bundle) replaces them.
 //! - `CGAWS_CONNECT_TO=HOST:PORT=HOST2:PORT2[,...]` (like curl's `--connect-to`)
 //!   connects to the second address for requests to the first, keeping the URL's
 //!   `Host`: for debugging, and for tests that stand in for fixed link-local
@@ -25,21 +27,46 @@ use std::time::Duration;
 use crate::log::Timer;
 use crate::vlog;
 
-fn agent(direct: bool) -> &'static ureq::Agent {
+/// The trusted roots: Mozilla's (compiled in, so a static binary needs nothing
+/// from the host), or, when `SSL_CERT_FILE` names a PEM bundle, exactly those
+/// certificates (as OpenSSL does; for TLS-intercepting proxies and private CAs).
+fn root_certs() -> Result<ureq::tls::RootCerts, String> {
+    let Some(path) = std::env::var_os("SSL_CERT_FILE").filter(|p| !p.is_empty()) else {
+        return Ok(ureq::tls::RootCerts::WebPki);
+    };
+    let shown = std::path::Path::new(&path).display().to_string();
+    let pem = std::fs::read(&path).map_err(|e| format!("SSL_CERT_FILE {shown}: {e}"))?;
+    let certs: Vec<_> = ureq::tls::parse_pem(&pem)
+        .filter_map(|item| match item {
+            Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
+            _ => None,
+        })
+        .collect();
+    if certs.is_empty() {
+        return Err(format!("SSL_CERT_FILE {shown} holds no PEM certificate"));
+    }
+    vlog!("http: trusting the {} certificate(s) of SSL_CERT_FILE {shown}", certs.len());
+    Ok(ureq::tls::RootCerts::new_with_certs(&certs))
+}
+
+fn agent(direct: bool) -> Result<&'static ureq::Agent, TransportError> {
+    static ROOTS: OnceLock<Result<ureq::tls::RootCerts, String>> = OnceLock::new();
     static DIRECT: OnceLock<ureq::Agent> = OnceLock::new();
     static PROXIED: OnceLock<ureq::Agent> = OnceLock::new();
+    let roots = ROOTS.get_or_init(root_certs).clone().map_err(TransportError::Other)?;
     let cell = if direct { &DIRECT } else { &PROXIED };
-    cell.get_or_init(|| {
+    Ok(cell.get_or_init(|| {
         let proxy = if direct { None } else { ureq::Proxy::try_from_env() };
         ureq::Agent::config_builder()
             .max_redirects(0)
             .http_status_as_error(false)
             .proxy(proxy)
+            .tls_config(ureq::tls::TlsConfig::builder().root_certs(roots).build())
             .user_agent(format!("cgaws/{}", cgaws_core::VERSION))
             .max_idle_connections(4)
             .build()
             .new_agent()
-    })
+    }))
 }
 
 /// Hosts that must never go through a proxy: IMDS (`169.254.169.254`,
@@ -103,7 +130,7 @@ fn connect_to(spec: &str, scheme: &str, authority: &str) -> Option<String> {
 
 fn send_inner(request: &HttpRequest, timeout: Duration) -> Result<HttpResponse, TransportError> {
     let direct = is_direct_host(request.host());
-    let agent = agent(direct);
+    let agent = agent(direct)?;
     let redirected =
         std::env::var("CGAWS_CONNECT_TO").ok().and_then(|spec| connect_to(&spec, &request.scheme, &request.authority));
     let uri = match &redirected {

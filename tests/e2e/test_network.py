@@ -148,3 +148,74 @@ def test_untrusted_tls_certificate_is_refused_cleanly(cli, stack, tmp_path):
     assert "certificate" in r.err.lower() or "unknown" in r.err.lower(), r.err
     assert "panicked" not in r.err
     assert handshakes and handshakes[0] != "completed"
+
+
+class TlsTerminator:
+    """Accepts TLS with a self-signed certificate for 127.0.0.1 and relays the
+    plain bytes to `upstream` (the issuer emulator)."""
+
+    def __init__(self, upstream: str, tmp_path) -> None:
+        cert, key = self_signed_tls_server()
+        self.cert_file = tmp_path / "ca.pem"
+        self.cert_file.write_bytes(cert)
+        (tmp_path / "key.pem").write_bytes(key)
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(self.cert_file, tmp_path / "key.pem")
+        host, port = upstream.removeprefix("http://").rsplit(":", 1)
+        self.upstream = (host, int(port))
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"https://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.connections = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._relay, args=(conn,), daemon=True).start()
+
+    def _relay(self, conn):
+        try:
+            tls = self.context.wrap_socket(conn, server_side=True)
+        except (ssl.SSLError, OSError):
+            conn.close()
+            return
+        self.connections += 1
+        upstream = socket.create_connection(self.upstream)
+
+        def pump(src, dst):
+            try:
+                while data := src.recv(65536):
+                    dst.sendall(data)
+            except OSError:
+                pass
+            finally:
+                for s in (src, dst):
+                    try:
+                        s.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+
+        threading.Thread(target=pump, args=(upstream, tls), daemon=True).start()
+        pump(tls, upstream)
+
+    def close(self):
+        self.listener.close()
+
+
+def test_tls_with_a_private_ca_from_ssl_cert_file(cli, stack, tmp_path):
+    terminator = TlsTerminator(stack.issuer.issuer_url, tmp_path)
+    try:
+        cli.user_keys()
+        stack.issuer.configure({"audiences": [terminator.url]})
+        r = cli.run("exchange", "--issuer", terminator.url, "--no-cache", "-v",
+                    env={"SSL_CERT_FILE": str(terminator.cert_file)})
+        assert r.code == 0, r.err
+        assert "SSL_CERT_FILE" in r.err and terminator.connections == 1
+        assert issuer_exchanges(stack)[0]["blob"]["audience"] == terminator.url
+        r = cli.run("exchange", "--issuer", terminator.url, "--no-cache", env={"SSL_CERT_FILE": str(tmp_path / "none.pem")})
+        assert r.code == 1 and "SSL_CERT_FILE" in r.err and "none.pem" in r.err
+    finally:
+        terminator.close()
