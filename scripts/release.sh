@@ -8,6 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 target=x86_64-unknown-linux-musl
 export CC_x86_64_unknown_linux_musl=${CC_x86_64_unknown_linux_musl:-musl-gcc}
+rustup target list --installed | grep -qx "$target" ||
+  { echo "release: the Rust target $target is missing: rustup target add $target" >&2; exit 1; }
+command -v "$CC_x86_64_unknown_linux_musl" >/dev/null ||
+  { echo "release: $CC_x86_64_unknown_linux_musl is missing (Debian: apt-get install musl-tools)" >&2; exit 1; }
 cargo build -p cgaws --release --locked --target "$target"
 bin="target/$target/release/cgaws"
 mkdir -p target/dist

@@ -317,3 +317,20 @@ def test_no_imds_fails_fast(cli, stack):
     r = cli.run("whoami", env={"AWS_EC2_METADATA_DISABLED": None, "AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:9"})
     assert r.code == 1
     assert time.monotonic() - start < 3
+
+
+def test_slow_imds_fails_within_the_short_timeout(cli, stack):
+    cli.imds(stack)
+    stack.imds.configure({"mode": "slow", "delay_ms": 4000})
+    start = time.monotonic()
+    r = cli.run("whoami")
+    assert r.code == 1
+    assert time.monotonic() - start < 3.5
+    assert "imds" in r.err.lower()
+
+
+def test_metadata_timeout_setting_is_honoured(cli, stack, state):
+    cli.imds(stack)
+    stack.imds.configure({"mode": "slow", "delay_ms": 1300})
+    me = whoami(cli, env={"AWS_METADATA_SERVICE_TIMEOUT": "5"})
+    assert me["Arn"] == assumed(state, state["imds_instance_id"])

@@ -273,3 +273,9 @@ def test_helper_verbose_from_environment(cli, stack):
     r = helper(cli, "get", "cgr.dev", env={"CGAWS_VERBOSE": "1"})
     assert r.code == 0 and "exchange: got a token" in r.err
     assert r.json()["Secret"] not in r.err
+
+
+def test_global_verbose_flag(cli, stack):
+    cli.user_keys()
+    r = cli.run("-v", "token", "--identity", GO_ID)
+    assert r.code == 0 and "credentials: from environment" in r.err
