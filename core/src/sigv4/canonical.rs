@@ -1,7 +1,8 @@
 //! The canonical request of SigV4: the exact text whose hash is signed.
 //! <https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html>
 
-use super::encoding::{percent_encode_into, percent_encode_path_into, query_decode};
+use super::encoding::{is_unreserved, percent_encode_into, percent_encode_path_into, query_decode};
+use std::borrow::Cow;
 
 /// Headers the AWS SDKs never sign: they are added or rewritten by proxies and
 /// clients after signing (`authorization` is the signature itself).
@@ -10,7 +11,9 @@ const UNSIGNED_HEADERS: &[&str] = &["authorization", "user-agent", "x-amzn-trace
 /// The canonical URI: optionally normalized (dot segments resolved, empty segments
 /// dropped), then percent-encoded segment by segment.
 pub fn canonical_uri(path: &str, normalize: bool, out: &mut String) {
-    if normalize {
+    if normalize && is_normalized(path) {
+        percent_encode_path_into(path.as_bytes(), out);
+    } else if normalize {
         let normalized = normalize_path(path);
         percent_encode_path_into(normalized.as_bytes(), out);
     } else if path.is_empty() {
@@ -18,6 +21,20 @@ pub fn canonical_uri(path: &str, normalize: bool, out: &mut String) {
     } else {
         percent_encode_path_into(path.as_bytes(), out);
     }
+}
+
+/// Whether [`normalize_path`] would return `path` unchanged: absolute, no empty
+/// segment but a trailing one, no `.` or `..` segment.
+fn is_normalized(path: &str) -> bool {
+    let Some(rest) = path.strip_prefix('/') else { return false };
+    let mut segments = rest.split('/').peekable();
+    while let Some(segment) = segments.next() {
+        let last = segments.peek().is_none();
+        if (segment.is_empty() && !last) || segment == "." || segment == ".." {
+            return false;
+        }
+    }
+    true
 }
 
 /// Resolves `.` and `..` and collapses repeated slashes, keeping a trailing slash.
@@ -46,23 +63,17 @@ pub fn normalize_path(path: &str) -> String {
 
 /// The canonical query: every `key=value` decoded, re-encoded, sorted by key then value.
 pub fn canonical_query(query: &str, extra: &[(&str, &str)], out: &mut String) {
-    let mut params: Vec<(String, String)> = Vec::new();
+    let mut params: Vec<(Cow<'_, str>, Cow<'_, str>)> = Vec::with_capacity(extra.len() + 4);
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let mut k = String::new();
-        percent_encode_into(&query_decode(key), &mut k);
-        let mut v = String::new();
-        percent_encode_into(&query_decode(value), &mut v);
-        params.push((k, v));
+        params.push((canonical_component(key, true), canonical_component(value, true)));
     }
     for (key, value) in extra {
-        let mut k = String::new();
-        percent_encode_into(key.as_bytes(), &mut k);
-        let mut v = String::new();
-        percent_encode_into(value.as_bytes(), &mut v);
-        params.push((k, v));
+        params.push((canonical_component(key, false), canonical_component(value, false)));
     }
-    params.sort_unstable();
+    if !params.is_sorted() {
+        params.sort_unstable();
+    }
     for (i, (k, v)) in params.iter().enumerate() {
         if i > 0 {
             out.push('&');
@@ -71,6 +82,21 @@ pub fn canonical_query(query: &str, extra: &[(&str, &str)], out: &mut String) {
         out.push('=');
         out.push_str(v);
     }
+}
+
+/// One query component in canonical form. Text of unreserved characters only is
+/// already canonical (decoding and re-encoding give it back), so it is borrowed.
+fn canonical_component(text: &str, decode: bool) -> Cow<'_, str> {
+    if text.bytes().all(is_unreserved) {
+        return Cow::Borrowed(text);
+    }
+    let mut encoded = String::with_capacity(text.len() + 8);
+    if decode {
+        percent_encode_into(&query_decode(text), &mut encoded);
+    } else {
+        percent_encode_into(text.as_bytes(), &mut encoded);
+    }
+    Cow::Owned(encoded)
 }
 
 /// One signed header: its lower-case name and its values, joined by `,`.
@@ -106,20 +132,61 @@ pub fn canonical_headers(headers: &[(String, String)]) -> Vec<CanonicalHeader> {
 
 /// SigV4's header value canonicalization: trimmed, runs of spaces collapsed to one.
 pub fn push_trimmed_value(value: &str, out: &mut String) {
-    let mut pending_space = false;
-    let mut started = false;
-    for c in value.chars() {
-        if c == ' ' {
-            pending_space = started;
-        } else {
-            if pending_space {
-                out.push(' ');
-                pending_space = false;
-            }
-            out.push(c);
-            started = true;
-        }
+    let value = value.trim_matches(' ');
+    if !value.contains("  ") {
+        out.push_str(value);
+        return;
     }
+    for (i, word) in value.split(' ').filter(|w| !w.is_empty()).enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+}
+
+/// Writes the canonical header lines (`name:value\n`, grouped and sorted as
+/// [`canonical_headers`] does) to `out` and the signed header list to `signed`,
+/// without an allocation per header.
+pub(crate) fn write_canonical_headers(headers: &[(String, String)], out: &mut String, signed: &mut String) {
+    let mut order: Vec<usize> = (0..headers.len())
+        .filter(|&i| !UNSIGNED_HEADERS.iter().any(|u| headers[i].0.eq_ignore_ascii_case(u)))
+        .collect();
+    // Stable: values of one name keep their order.
+    if !order.is_sorted_by(|&a, &b| cmp_lowercase(&headers[a].0, &headers[b].0).is_le()) {
+        order.sort_by(|&a, &b| cmp_lowercase(&headers[a].0, &headers[b].0));
+    }
+    let mut previous: Option<&str> = None;
+    for &i in &order {
+        let (name, value) = (&headers[i].0, &headers[i].1);
+        if previous.is_some_and(|p| p.eq_ignore_ascii_case(name)) {
+            out.push(',');
+        } else {
+            if previous.is_some() {
+                out.push('\n');
+                signed.push(';');
+            }
+            push_lowercase(name, out);
+            out.push(':');
+            push_lowercase(name, signed);
+        }
+        push_trimmed_value(value, out);
+        previous = Some(name);
+    }
+    if previous.is_some() {
+        out.push('\n');
+    }
+}
+
+fn push_lowercase(name: &str, out: &mut String) {
+    let start = out.len();
+    out.push_str(name);
+    out[start..].make_ascii_lowercase();
+}
+
+/// Compares two strings as their ASCII-lower-cased forms would compare.
+fn cmp_lowercase(a: &str, b: &str) -> core::cmp::Ordering {
+    a.bytes().map(|c| c.to_ascii_lowercase()).cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
 }
 
 /// `name1;name2;...` of the canonical headers.
@@ -160,6 +227,35 @@ mod tests {
         let mut s = String::new();
         push_trimmed_value("  \"a   b   c\"  ", &mut s);
         assert_eq!(s, "\"a b c\"");
+    }
+
+    #[test]
+    fn fast_paths_agree_with_the_plain_forms() {
+        for path in ["/", "", "/a", "/a/", "/a//b", "//", "/./a", "/a/.", "/a/..", "/a/.b/", "a/b", "/a b/%2E"] {
+            let (mut fast, mut plain) = (String::new(), String::new());
+            canonical_uri(path, true, &mut fast);
+            percent_encode_path_into(normalize_path(path).as_bytes(), &mut plain);
+            assert_eq!(fast, plain, "{path:?}");
+        }
+        let headers: Vec<(String, String)> = [
+            ("Host", "h"),
+            ("b", " 2  x "),
+            ("A", "1"),
+            ("user-agent", "u"),
+            ("B", "3"),
+            ("a-", ""),
+            ("Authorization", "x"),
+        ]
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect();
+        let (mut lines, mut signed) = (String::new(), String::new());
+        write_canonical_headers(&headers, &mut lines, &mut signed);
+        let plain = canonical_headers(&headers);
+        let expected: String = plain.iter().map(|h| format!("{}:{}\n", h.name, h.value)).collect();
+        assert_eq!(lines, expected);
+        assert_eq!(lines, "a:1\na-:\nb:2 x,3\nhost:h\n");
+        assert_eq!(signed, signed_header_list(&plain));
     }
 
     #[test]

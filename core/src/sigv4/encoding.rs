@@ -2,9 +2,27 @@
 //! becomes `%XX` with upper-case hex.
 
 const UPPER_HEX: &[u8; 16] = b"0123456789ABCDEF";
+const LOWER_HEX: &[u8; 16] = b"0123456789abcdef";
 
-fn is_unreserved(b: u8) -> bool {
+pub(crate) fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
+
+/// Lower-case hex of a 32-byte digest, through a table and a stack buffer.
+pub(crate) fn hex32(bytes: &[u8; 32]) -> [u8; 64] {
+    let mut out = [0u8; 64];
+    for (i, &b) in bytes.iter().enumerate() {
+        out[2 * i] = LOWER_HEX[usize::from(b >> 4)];
+        out[2 * i + 1] = LOWER_HEX[usize::from(b & 15)];
+    }
+    out
+}
+
+/// Appends the lower-case hex of a 32-byte digest.
+pub(crate) fn push_hex32(bytes: &[u8; 32], out: &mut String) {
+    let hex = hex32(bytes);
+    // Hex digits are ASCII: this cannot fail.
+    out.push_str(core::str::from_utf8(&hex).unwrap_or_default());
 }
 
 /// Appends `input` to `out`, percent-encoding all but unreserved bytes.
@@ -19,13 +37,19 @@ pub fn percent_encode_path_into(input: &[u8], out: &mut String) {
 
 fn encode_into(input: &[u8], out: &mut String, keep_slash: bool) {
     out.reserve(input.len());
-    for &b in input {
-        if is_unreserved(b) || (keep_slash && b == b'/') {
-            out.push(b as char);
-        } else {
+    let keep = |b: u8| is_unreserved(b) || (keep_slash && b == b'/');
+    let mut rest = input;
+    while !rest.is_empty() {
+        // Copy the longest run that needs no encoding in one go (all ASCII).
+        let run = rest.iter().position(|&b| !keep(b)).unwrap_or(rest.len());
+        out.push_str(core::str::from_utf8(&rest[..run]).unwrap_or_default());
+        if let Some(&b) = rest.get(run) {
             out.push('%');
             out.push(UPPER_HEX[usize::from(b >> 4)] as char);
             out.push(UPPER_HEX[usize::from(b & 15)] as char);
+            rest = &rest[run + 1..];
+        } else {
+            rest = &[];
         }
     }
 }
@@ -77,6 +101,17 @@ mod tests {
         let mut p = String::new();
         percent_encode_path_into("/a b/%".as_bytes(), &mut p);
         assert_eq!(p, "/a%20b/%25");
+    }
+
+    #[test]
+    fn hex_matches_the_hex_crate() {
+        let mut bytes = [0u8; 32];
+        for (i, b) in bytes.iter_mut().enumerate() {
+            *b = (i as u8).wrapping_mul(37).wrapping_add(201);
+        }
+        let mut s = String::from("x");
+        push_hex32(&bytes, &mut s);
+        assert_eq!(s, format!("x{}", hex::encode(bytes)));
     }
 
     #[test]
