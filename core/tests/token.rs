@@ -469,3 +469,55 @@ fn endpoints_set_host_and_signing_region() {
         assert_eq!(StsEndpoint::regional(bad, false), Err(EndpointError::InvalidRegion(bad.into())));
     }
 }
+
+// ---------------------------------------------------------------------------
+// The token fast path is the general signer, byte for byte
+// ---------------------------------------------------------------------------
+
+/// `generate_token_unchecked_identity` writes the canonical request and the wire
+/// text directly; the general path is `sign_token_request` (an `HttpRequest`
+/// through `sigv4::sign`) then `serialize_request`. Over odd inputs too (spaces
+/// to trim and collapse, upper-case or spaced hosts, bad values, empty region),
+/// both give the same blob and texts, or the same error.
+fn general_path(credentials: &Credentials, params: &TokenParams) -> Result<(String, String, String), TokenError> {
+    let (request, signing) = sign_token_request(credentials, params, &mut SigningKeyCache::new())?;
+    let blob = encode_text(&serialize_request(&request));
+    Ok((blob, signing.canonical_request, signing.string_to_sign))
+}
+
+fn fast_path(credentials: &Credentials, params: &TokenParams) -> Result<(String, String, String), TokenError> {
+    let token = generate_token_unchecked_identity(credentials, params, &mut SigningKeyCache::new())?;
+    Ok((token.blob, token.signing.canonical_request, token.signing.string_to_sign))
+}
+
+fn odd_value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => "[ -~]{0,40}",
+        1 => Just(String::new()),
+        1 => "  [a-z]{1,5}   [a-z]{1,5}  ",
+        1 => "[a-z]{1,5}[\r\n\0][a-z]{0,5}",
+        1 => "[a-zé😀 ]{1,12}",
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::default())]
+
+    #[test]
+    fn fast_token_path_equals_general_path(
+        credentials in any_credentials(),
+        identity in prop_oneof![uidp(), odd_value()],
+        audience in prop_oneof![audience(), odd_value()],
+        host in prop_oneof![
+            Just("sts.amazonaws.com".to_string()),
+            Just("STS.eu-west-1.AmazonAWS.com".to_string()),
+            Just(" sts.amazonaws.com  ".to_string()),
+            odd_value(),
+        ],
+        region in prop_oneof![Just("us-east-1".to_string()), Just(String::new()), "[a-z]{2}-[a-z]{4,9}-[0-9]"],
+        time in -100_000_000_000i64..300_000_000_000,
+    ) {
+        let params = TokenParams { identity, audience, endpoint: StsEndpoint { host, region }, time: UnixTime::from_secs(time) };
+        prop_assert_eq!(fast_path(&credentials, &params), general_path(&credentials, &params));
+    }
+}
