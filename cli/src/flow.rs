@@ -119,13 +119,11 @@ impl TokenArgs {
             self.aws.region = config.region.clone();
         }
         let endpoint = self.sts.endpoint()?;
-        Ok(Request {
-            key: CacheKey { issuer, identity, audiences: self.audiences, scopes: self.scopes, caps: self.caps },
-            endpoint,
-            aws: self.aws,
-            use_cache: !self.no_cache,
-            fresh: false,
-        })
+        let key = CacheKey { issuer, identity, audiences: self.audiences, scopes: self.scopes, caps: self.caps };
+        // Bad parameter values (issuer URL, audiences) are usage errors, found
+        // before any credentials are looked for.
+        Exchange::new(&exchange_params(&key), &Secret::new("check")).map_err(|e| CliError::usage(e.to_string()))?;
+        Ok(Request { key, endpoint, aws: self.aws, use_cache: !self.no_cache, fresh: false })
     }
 }
 
@@ -204,14 +202,7 @@ fn exchange(
     credentials: &ResolvedCredentials,
 ) -> CliResult<cgaws_core::exchange::ChainguardToken> {
     let key = &request.key;
-    let params = ExchangeParams {
-        issuer: key.issuer.clone(),
-        identity: key.identity.clone(),
-        audiences: key.audiences.clone(),
-        scopes: key.scopes.clone(),
-        caps: key.caps.clone(),
-    };
-    let mut exchange = Exchange::new(&params, blob).map_err(|e| CliError::usage(e.to_string()))?;
+    let mut exchange = Exchange::new(&exchange_params(key), blob).map_err(|e| CliError::usage(e.to_string()))?;
     loop {
         let attempt = exchange.attempts() + 1;
         let timer = Timer::start();
@@ -230,6 +221,16 @@ fn exchange(
             }
             ExchangeStep::Failed(error) => return Err(explain(error, request, credentials)),
         }
+    }
+}
+
+fn exchange_params(key: &CacheKey) -> ExchangeParams {
+    ExchangeParams {
+        issuer: key.issuer.clone(),
+        identity: key.identity.clone(),
+        audiences: key.audiences.clone(),
+        scopes: key.scopes.clone(),
+        caps: key.caps.clone(),
     }
 }
 
@@ -287,5 +288,11 @@ mod tests {
         assert_eq!(r.key.audiences, ["cgr.dev"]);
         assert_eq!(r.key.issuer, "http://127.0.0.1:1");
         assert!(r.use_cache);
+        let bad = TokenArgs {
+            identity: Some("66fe8510254166621680aeb498b0249b66900d34/335917336625376d".into()),
+            issuer: Some("issuer.enforce.dev".into()),
+            ..TokenArgs::default()
+        };
+        assert_eq!(bad.resolve(&config, "cgr.dev").unwrap_err().code, 2);
     }
 }

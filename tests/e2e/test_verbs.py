@@ -279,3 +279,9 @@ def test_global_verbose_flag(cli, stack):
     cli.user_keys()
     r = cli.run("-v", "token", "--identity", GO_ID)
     assert r.code == 0 and "credentials: from environment" in r.err
+
+
+def test_bad_issuer_is_a_usage_error_before_credentials(cli, stack):
+    # No AWS credentials at all: the bad URL is reported, not the missing credentials.
+    r = cli.run("exchange", "--issuer", "issuer.enforce.dev")
+    assert r.code == 2 and "invalid issuer URL" in r.err
