@@ -41,11 +41,6 @@ pub fn resolve(opts: &AwsOpts) -> CliResult<ResolvedCredentials> {
             }
         }
     };
-    let result = match result {
-        // TEMPORARY, until the core's chain lands: its skeleton answers "not implemented yet".
-        Err(e) if e.attempts.len() == 1 && e.attempts[0].source == "chain" => env_only(opts).ok_or(e),
-        other => other,
-    };
     match result {
         Ok(resolved) => {
             for warning in &resolved.warnings {
@@ -70,24 +65,6 @@ pub fn resolve(opts: &AwsOpts) -> CliResult<ResolvedCredentials> {
                 .hint("run with --verbose to see each request; `aws sts get-caller-identity` should work with the same environment"))
         }
     }
-}
-
-/// Environment credentials only (the stand-in while the core's chain is a skeleton).
-fn env_only(opts: &AwsOpts) -> Option<ResolvedCredentials> {
-    if opts.profile.is_some() {
-        return None;
-    }
-    let key = crate::args::env("AWS_ACCESS_KEY_ID")?;
-    let secret = crate::args::env("AWS_SECRET_ACCESS_KEY")?;
-    let token = crate::args::env("AWS_SESSION_TOKEN");
-    let credentials = cgaws_core::Credentials::new(key, secret, token).ok()?;
-    Some(ResolvedCredentials {
-        credentials,
-        source: "environment".into(),
-        region: opts.region.clone().or_else(|| crate::args::env("AWS_REGION")),
-        account_id: None,
-        warnings: Vec::new(),
-    })
 }
 
 /// Does what the chain asked for.
