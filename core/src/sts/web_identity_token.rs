@@ -193,6 +193,125 @@ pub fn minimal_policy_statement(audience: &str) -> String {
     )
 }
 
+/// Where to send `GetWebIdentityToken`. STS serves it on regional endpoints; the
+/// global endpoint (what the SDK rules pick when no region is configured, or
+/// `sts_regional_endpoints = legacy`) is replaced by us-east-1's regional one,
+/// which is where the global endpoint's requests are handled anyway. Configured
+/// endpoints (`AWS_ENDPOINT_URL_STS`, ...) are kept as they are.
+pub fn web_identity_token_endpoint(endpoint: SendEndpoint) -> SendEndpoint {
+    let global = crate::token::StsEndpoint::global();
+    if endpoint.url.authority != global.host || endpoint.chosen_by != "global" {
+        return endpoint;
+    }
+    let regional = match crate::token::StsEndpoint::regional(crate::token::endpoint::GLOBAL_REGION, false) {
+        Ok(e) => e,
+        Err(_) => return endpoint,
+    };
+    match crate::http::Url::parse(&regional.url()) {
+        Ok(url) => SendEndpoint {
+            url,
+            signing_region: regional.region,
+            chosen_by: "global, replaced by us-east-1 (GetWebIdentityToken is regional)".into(),
+        },
+        Err(_) => endpoint,
+    }
+}
+
+/// The Chainguard identity rule that accepts an AWS-minted JWT: `claim_match`
+/// with the token's `iss` and `sub` (PROTOCOL.md §7).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClaimMatchSpec {
+    /// `iss`: `https://<uuid>.tokens.sts.global.api.aws`, one per AWS account.
+    pub issuer: String,
+    /// `sub`: the caller's principal ARN (for a role session, the role's ARN).
+    pub subject: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClaimMatchSpecError(pub String);
+
+impl fmt::Display for ClaimMatchSpecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ClaimMatchSpecError {}
+
+impl ClaimMatchSpec {
+    /// From a JWT's claims (read, not verified: the token came from STS directly).
+    pub fn from_token(token: &str) -> Result<Self, ClaimMatchSpecError> {
+        let claims = crate::jwt::read_claims(token).map_err(|e| ClaimMatchSpecError(e.to_string()))?;
+        let need = |v: Option<String>, name: &str| {
+            v.filter(|s| !s.trim().is_empty())
+                .ok_or_else(|| ClaimMatchSpecError(format!("the token has no {name} claim")))
+        };
+        Ok(ClaimMatchSpec { issuer: need(claims.issuer, "iss")?, subject: need(claims.subject, "sub")? })
+    }
+
+    /// The default identity name: the last path segment of the subject ARN
+    /// (`arn:aws:iam::ACCT:role/path/NAME` -> `NAME`).
+    pub fn default_name(&self) -> String {
+        let resource = self.subject.splitn(6, ':').nth(5).unwrap_or(&self.subject);
+        let name = resource.rsplit('/').next().unwrap_or(resource);
+        if name.is_empty() {
+            "aws-oidc".to_string()
+        } else {
+            name.to_string()
+        }
+    }
+
+    /// `chainctl iam identities create NAME --identity-issuer=ISS --subject=SUB`, shell-quoted.
+    pub fn chainctl_command(&self, name: &str) -> String {
+        format!(
+            "chainctl iam identities create {} --identity-issuer={} --subject={}\n",
+            sh_quote(name),
+            sh_quote(&self.issuer),
+            sh_quote(&self.subject)
+        )
+    }
+
+    /// chainctl's `id.json` with a `claimMatch` rule.
+    pub fn id_json(&self, name: &str) -> String {
+        let q = |s: &str| serde_json::Value::String(s.to_string()).to_string();
+        format!(
+            "{{\n  \"name\": {},\n  \"claimMatch\": {{\n    \"issuer\": {},\n    \"subject\": {}\n  }}\n}}\n",
+            q(name),
+            q(&self.issuer),
+            q(&self.subject)
+        )
+    }
+
+    /// A Terraform `chainguard_identity` resource with a `claim_match` block.
+    #[cfg(feature = "rules")]
+    pub fn terraform(&self, name: &str) -> String {
+        use crate::rules::spec::hcl_string;
+        let label: String =
+            name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect();
+        let label = match label.chars().next() {
+            Some(c) if c.is_ascii_alphabetic() || c == '_' => label,
+            _ => format!("_{label}"),
+        };
+        format!(
+            "resource \"chainguard_identity\" {} {{\n  parent_id = var.parent_id # the Chainguard group the identity belongs to\n  name      = {}\n\n  claim_match {{\n    issuer  = {}\n    subject = {}\n  }}\n}}\n",
+            hcl_string(&label),
+            hcl_string(name),
+            hcl_string(&self.issuer),
+            hcl_string(&self.subject)
+        )
+    }
+}
+
+/// A POSIX shell word: as is when it has only safe characters, else single-quoted.
+fn sh_quote(s: &str) -> String {
+    let safe = !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./:=@%+,".contains(&b));
+    if safe {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,5 +403,53 @@ mod tests {
         assert!(fix.contains("sts:GetWebIdentityToken") && fix.contains(r#""Effect":"Allow""#), "{fix}");
         let other = StsError { status: 400, code: "Throttling".into(), message: String::new(), request_id: None };
         assert!(web_identity_token_fix(&other, "a").is_none());
+    }
+
+    #[test]
+    fn global_endpoint_becomes_us_east_1() {
+        let global = SendEndpoint {
+            url: Url::parse("https://sts.amazonaws.com/").unwrap(),
+            signing_region: "us-east-1".into(),
+            chosen_by: "global".into(),
+        };
+        let e = web_identity_token_endpoint(global);
+        assert_eq!((e.url.authority.as_str(), e.signing_region.as_str()), ("sts.us-east-1.amazonaws.com", "us-east-1"));
+        assert_eq!(web_identity_token_endpoint(endpoint()), endpoint());
+        let custom = SendEndpoint::custom(Url::parse("http://127.0.0.1:5000/").unwrap(), "us-east-1");
+        assert_eq!(web_identity_token_endpoint(custom.clone()), custom);
+    }
+
+    fn jwt(payload: &str) -> String {
+        use base64::Engine;
+        let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        format!("{}.{}.sig", e.encode(r#"{"alg":"ES384"}"#), e.encode(payload))
+    }
+
+    #[test]
+    fn claim_match_from_the_token() {
+        let token = jwt(
+            r#"{"iss":"https://0b1c.tokens.sts.global.api.aws","sub":"arn:aws:iam::123456789012:role/path/ci's role","aud":"https://issuer.enforce.dev"}"#,
+        );
+        let spec = ClaimMatchSpec::from_token(&token).unwrap();
+        assert_eq!(spec.subject, "arn:aws:iam::123456789012:role/path/ci's role");
+        assert_eq!(spec.default_name(), "ci's role");
+        assert_eq!(
+            spec.chainctl_command("ci's role"),
+            "chainctl iam identities create 'ci'\\''s role' --identity-issuer=https://0b1c.tokens.sts.global.api.aws \
+             --subject='arn:aws:iam::123456789012:role/path/ci'\\''s role'\n"
+        );
+        let doc: serde_json::Value = serde_json::from_str(&spec.id_json("n")).unwrap();
+        assert_eq!(doc["claimMatch"]["issuer"], "https://0b1c.tokens.sts.global.api.aws");
+        assert_eq!(doc["name"], "n");
+        #[cfg(feature = "rules")]
+        {
+            let tf = spec.terraform("9 lives");
+            assert!(tf.starts_with("resource \"chainguard_identity\" \"_9_lives\" {"), "{tf}");
+            assert!(tf.contains("  claim_match {\n    issuer  = \"https://0b1c.tokens.sts.global.api.aws\"\n"), "{tf}");
+        }
+        assert!(ClaimMatchSpec::from_token(&jwt(r#"{"iss":"x"}"#)).unwrap_err().0.contains("sub"));
+        assert!(ClaimMatchSpec::from_token("nope").is_err());
+        let user = ClaimMatchSpec { issuer: "i".into(), subject: "arn:aws:iam::123456789012:user/alice".into() };
+        assert_eq!(user.default_name(), "alice");
     }
 }
