@@ -41,7 +41,8 @@ fuzz_target!(|data: &[u8]| {
             user_id: rule.user_id.exact.as_deref().or(rule.user_id.pattern.as_deref()).unwrap_or(""),
         };
         let _ = doc.check_aws(&caller);
-        for (session, format) in [(SessionMode::Any, SpecFormat::Chainctl), (SessionMode::Exact, SpecFormat::Terraform)] {
+        for (session, format) in [(SessionMode::Any, SpecFormat::Chainctl), (SessionMode::Exact, SpecFormat::Terraform)]
+        {
             if let Ok(s) = spec(&caller, &SpecOptions { name: None, session, format }) {
                 // What spec writes for a caller accepts that caller.
                 if format == SpecFormat::Chainctl {

@@ -30,6 +30,10 @@ verbs! {
     credential_helper => "credential-helper",
     install_helper => "install-helper",
     docker_config => "docker-config",
+    lint => "lint",
+    spec => "spec",
+    check => "check",
+    verify => "verify",
 }
 
 pub fn find(name: &str) -> Option<&'static Verb> {

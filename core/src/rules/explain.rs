@@ -25,7 +25,13 @@ fn literal(s: &str) -> bool {
 /// itself, for other principals).
 pub(crate) fn arn_pattern_for(caller_arn: &str) -> Option<String> {
     let arn = Arn::parse(caller_arn)?;
-    let head = format!("^arn:{}:{}::{}:", quote_meta(arn.partition), arn.service, arn.account);
+    let head = format!(
+        "^arn:{}:{}:{}:{}:",
+        quote_meta(arn.partition),
+        quote_meta(arn.service),
+        quote_meta(arn.region),
+        quote_meta(arn.account)
+    );
     Some(match arn.principal() {
         Principal::AssumedRole { role, .. } => format!("{head}assumed-role/{}/.*$", quote_meta(role)),
         _ => format!("^{}$", quote_meta(caller_arn)),

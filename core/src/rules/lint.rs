@@ -27,7 +27,6 @@
 
 use super::arn::{describe_user_id_prefix, Arn, Principal, SessionKind};
 use super::explain::arn_pattern_for;
-use super::matching::one_line;
 use super::parse::parse;
 use super::pattern::{compile, matches_anything, quote_meta, Skeleton, WILD};
 use super::{is_account_id, AwsIdentityRule, ClaimMatchRule, Dialect, Field, FieldRule, Rule, RuleDoc};
@@ -181,7 +180,7 @@ fn lint_pair<'r>(
                     Severity::Error,
                     "invalid-pattern",
                     Some(pattern_name),
-                    format!("{pattern_name} {pattern:?} does not compile: {}", one_line(&e.to_string())),
+                    format!("{pattern_name} {pattern:?} does not compile: {}", e),
                     Some("patterns are RE2 syntax; escape literal dots and parentheses with \\".into()),
                 );
                 None
@@ -508,7 +507,7 @@ fn lint_claim(rule: &ClaimMatchRule, out: &mut Out) {
                 Severity::Error,
                 "invalid-pattern",
                 Some(&format!("claim_patterns.{key}")),
-                format!("claim_patterns.{key} {pattern:?} does not compile: {}", one_line(&e.to_string())),
+                format!("claim_patterns.{key} {pattern:?} does not compile: {}", e),
                 None,
             );
         }

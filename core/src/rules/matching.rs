@@ -126,7 +126,7 @@ fn check_field(
         (None, Some(pattern)) => match compile(pattern) {
             Ok(re) => v.matched = re.is_match(actual),
             Err(e) => {
-                v.reason = Some(format!("pattern does not compile: {}", one_line(&e.to_string())));
+                v.reason = Some(format!("pattern does not compile: {}", e));
                 return v;
             }
         },
@@ -137,10 +137,6 @@ fn check_field(
         v.suggestion = fix;
     }
     v
-}
-
-pub(crate) fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn plain(rule: &FieldRule, actual: &str, names: (&str, &str)) -> Explanation {

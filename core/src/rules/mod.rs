@@ -27,7 +27,7 @@ pub mod spec;
 pub use lint::{lint, lint_json, Finding, Severity};
 pub use matching::{AwsCaller, ClaimsCaller, FieldVerdict, Verdict};
 pub use parse::{parse, RuleParseError};
-pub use pattern::{compile, quote_meta};
+pub use pattern::{compile, quote_meta, PatternError};
 pub use spec::{spec, SessionMode, Spec, SpecError, SpecFormat, SpecOptions};
 
 /// One condition: an exact value or an RE2 pattern. Read leniently, so that a

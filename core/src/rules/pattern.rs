@@ -7,10 +7,111 @@ use regex_syntax::hir::{Class, Hir, HirKind, Look};
 /// Compiled-size limit: rules are short; this keeps hostile patterns cheap.
 const SIZE_LIMIT: usize = 1 << 20;
 
+/// A pattern that does not compile (here, or in RE2 as the issuer runs it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PatternError(pub String);
+
+impl core::fmt::Display for PatternError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for PatternError {}
+
 /// Compiles an RE2-syntax pattern for searching (unanchored, like Go's
-/// `regexp.MatchString`).
-pub fn compile(pattern: &str) -> Result<Regex, regex::Error> {
-    RegexBuilder::new(pattern).size_limit(SIZE_LIMIT).dfa_size_limit(SIZE_LIMIT).build()
+/// `regexp.MatchString`). Also refuses what the `regex` crate accepts but RE2
+/// does not: nested repetition operators (`a**`, `a+*`) and counts over 1000.
+pub fn compile(pattern: &str) -> Result<Regex, PatternError> {
+    re2_only(pattern)?;
+    RegexBuilder::new(pattern)
+        .size_limit(SIZE_LIMIT)
+        .dfa_size_limit(SIZE_LIMIT)
+        .build()
+        .map_err(|e| PatternError(e.to_string().split_whitespace().collect::<Vec<_>>().join(" ")))
+}
+
+/// RE2's own refusals that the `regex` crate does not share.
+fn re2_only(pattern: &str) -> Result<(), PatternError> {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut i = 0;
+    let mut class_depth = 0usize;
+    // Whether the previous item was a repetition operator, and whether it already took its `?`.
+    let (mut after_rep, mut lazy) = (false, false);
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\\' {
+            i += 2;
+            after_rep = false;
+            continue;
+        }
+        if class_depth > 0 {
+            match c {
+                '[' if chars.get(i + 1) == Some(&':') => {
+                    // [:alpha:]
+                    if let Some(end) = chars[i + 2..].iter().position(|&c| c == ']') {
+                        i += end + 3;
+                        continue;
+                    }
+                }
+                ']' => class_depth -= 1,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        match c {
+            '[' => {
+                class_depth = 1;
+                i += 1;
+                // A leading `]` (or `^]`) is a literal.
+                if chars.get(i) == Some(&'^') {
+                    i += 1;
+                }
+                if chars.get(i) == Some(&']') {
+                    i += 1;
+                }
+                after_rep = false;
+                continue;
+            }
+            '*' | '+' | '?' => {
+                if after_rep && (c != '?' || lazy) {
+                    let op: String = chars[i.saturating_sub(2)..=i].iter().collect();
+                    return Err(PatternError(format!("invalid nested repetition operator {op:?} (RE2 refuses it)")));
+                }
+                lazy = after_rep && c == '?';
+                after_rep = true;
+            }
+            '{' => {
+                let close = chars[i..].iter().position(|&c| c == '}').map(|p| i + p);
+                let body: Option<String> = close.map(|e| chars[i + 1..e].iter().collect());
+                let counted = body.as_deref().is_some_and(|b| {
+                    !b.is_empty()
+                        && b.split(',').count() <= 2
+                        && b.chars().all(|c| c.is_ascii_digit() || c == ',')
+                        && !b.starts_with(',')
+                });
+                if let (true, Some(end), Some(b)) = (counted, close, body) {
+                    if b.split(',').any(|n| n.parse::<u32>().map_or(!n.is_empty(), |n| n > 1000)) {
+                        return Err(PatternError(format!("repetition count {{{b}}} is over RE2's limit of 1000")));
+                    }
+                    if after_rep && !lazy {
+                        return Err(PatternError(format!(
+                            "invalid nested repetition operator {{{b}}} (RE2 refuses it)"
+                        )));
+                    }
+                    after_rep = true;
+                    lazy = false;
+                    i = end + 1;
+                    continue;
+                }
+                after_rep = false;
+            }
+            _ => after_rep = false,
+        }
+        i += 1;
+    }
+    Ok(())
 }
 
 /// Escapes the characters RE2 treats as special, like Go's `regexp.QuoteMeta`:
@@ -143,6 +244,16 @@ mod tests {
         assert!(sk.ends_in_any && sk.closed_end());
         assert!(Skeleton::of("(a|b)").unwrap().opaque);
         assert!(Skeleton::of("(").is_none());
+    }
+
+    #[test]
+    fn re2_refusals() {
+        for bad in ["45233640****", "a**", "a+*", "a*??", "a{2}*", "a{1001}", "a{1,2000}"] {
+            assert!(compile(bad).is_err(), "{bad}");
+        }
+        for good in ["a*?", "a+?", "a??", "a{2}?", "[*+]+", r"\*+", "x{1000}", "[[:alpha:]*]+", "[]*]+", "(a*)*"] {
+            compile(good).unwrap_or_else(|e| panic!("{good}: {e}"));
+        }
     }
 
     #[test]
