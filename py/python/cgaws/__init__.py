@@ -1,0 +1,506 @@
+"""cgaws: turn AWS credentials into a Chainguard token.
+
+The protocol (SigV4 signing, the token format, the relying party's checks, the
+exchange's retry rules, the AWS default credential chain) lives in a Rust core;
+this package is a thin binding over it plus a small Python driver that does the
+I/O with the standard library (``urllib.request`` for HTTP, so proxies and the
+system trust store behave as usual; plain file reads; ``subprocess`` without a
+shell for ``credential_process``).
+
+Quick start::
+
+    import cgaws
+
+    # A token blob for `chainctl auth login --identity-token`, from the default
+    # AWS credential chain (environment, profile, web identity, ECS/EKS, EC2 IMDS).
+    blob = cgaws.generate_token("<40 hex>/<16 hex>")
+
+    # A Chainguard token for pulling from cgr.dev.
+    token = cgaws.exchange("<40 hex>/<16 hex>")
+    print(token.expiry)            # an aware datetime; repr(token) hides the token
+    docker_password = token.token
+
+Credentials, wherever a function takes them, may be:
+
+- ``None``: the AWS default credential chain;
+- a mapping with ``access_key_id``, ``secret_access_key`` and optionally
+  ``session_token`` (``aws_access_key_id``... also work), or with STS's
+  ``AccessKeyId``, ``SecretAccessKey``, ``SessionToken`` (so
+  ``sts.assume_role(...)["Credentials"]`` works as is);
+- any botocore/boto3 credentials object (``boto3.Session().get_credentials()``);
+- a :class:`cgaws.Credentials`.
+
+Times are aware ``datetime`` objects (a naive one is taken as UTC) or epoch seconds.
+"""
+
+from __future__ import annotations
+
+# Kept to the builtin `time` and the extension: `import cgaws` must stay cheap
+# (no `typing`, `re`, `collections`, `urllib`). The signatures' types are in
+# `__init__.pyi`; the annotations here are never evaluated.
+import time as _time
+
+from . import _core
+from ._core import Credentials
+from ._errors import (
+    Error,
+    ExchangeError,
+    InvalidArgumentError,
+    InvalidCredentialsError,
+    InvalidIdentityError,
+    NoCredentialsError,
+    PrecheckError,
+    StsError,
+    TransportError,
+)
+
+__version__: str = _core.VERSION
+
+#: The issuer URL a token is made for by default (its ``Chainguard-Audience``).
+DEFAULT_AUDIENCE: str = _core.DEFAULT_AUDIENCE
+#: Chainguard's STS.
+DEFAULT_ISSUER: str = _core.DEFAULT_ISSUER
+#: What the Chainguard token from :func:`exchange` is for by default: the registry.
+DEFAULT_TOKEN_AUDIENCE: str = _core.DEFAULT_TOKEN_AUDIENCE
+#: The STS host tokens name unless ``sts_region`` is given.
+GLOBAL_STS_HOST: str = _core.GLOBAL_STS_HOST
+
+__all__ = [
+    "CallerIdentity",
+    "Credentials",
+    "DEFAULT_AUDIENCE",
+    "DEFAULT_ISSUER",
+    "DEFAULT_TOKEN_AUDIENCE",
+    "Error",
+    "ExchangeError",
+    "GLOBAL_STS_HOST",
+    "InvalidArgumentError",
+    "InvalidCredentialsError",
+    "InvalidIdentityError",
+    "NoCredentialsError",
+    "PrecheckError",
+    "SignedRequest",
+    "StsError",
+    "Token",
+    "TransportError",
+    "exchange",
+    "generate_token",
+    "inspect",
+    "load_credentials",
+    "precheck",
+    "sign",
+    "whoami",
+]
+
+_epoch_seconds = _core.epoch_seconds
+_KEY_SPELLINGS = (
+    ("access_key_id", "secret_access_key", "session_token", "expiry"),
+    ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"),
+    ("aws_access_key_id", "aws_secret_access_key", "aws_session_token", "expiry"),
+)
+
+
+def _now(time: TimeLike) -> int:
+    if time is None:
+        return int(_time.time())
+    return _epoch_seconds(time, "time")
+
+
+# The last few credentials made from mappings or botocore objects, so that calling
+# with the same dict again skips re-validating it (it is immutable once made).
+_recent: dict = {}
+
+
+def _make(access_key_id: Any, secret_access_key: Any, session_token: Any, expiry: Any) -> Credentials:
+    key = (access_key_id, secret_access_key, session_token, expiry)
+    try:
+        made = _recent.get(key)
+    except TypeError:  # an unhashable value: refused below
+        made = None
+    if made is not None:
+        return made
+    made = _make_new(access_key_id, secret_access_key, session_token, expiry)
+    if len(_recent) >= 8:
+        _recent.clear()
+    try:
+        _recent[key] = made
+    except TypeError:
+        pass
+    return made
+
+
+def _make_new(access_key_id: Any, secret_access_key: Any, session_token: Any, expiry: Any) -> Credentials:
+    for name, value in (("access key id", access_key_id), ("secret access key", secret_access_key)):
+        if not isinstance(value, str):
+            raise InvalidCredentialsError(f"the AWS {name} must be a str, not {type(value).__name__}")
+    if session_token is not None and not isinstance(session_token, str):
+        raise InvalidCredentialsError(f"the AWS session token must be a str, not {type(session_token).__name__}")
+    if isinstance(expiry, str):  # STS answers parsed without botocore
+        expiry = _parse_rfc3339(expiry)
+    return Credentials(access_key_id, secret_access_key, session_token, expiry=expiry)
+
+
+def _parse_rfc3339(text: str) -> Any:
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None  # informational only
+
+
+def _credentials(credentials: CredentialsLike) -> Credentials:
+    """Any accepted form of credentials, as a :class:`Credentials`."""
+    if type(credentials) is Credentials:
+        return credentials
+    if credentials is None:
+        from ._driver import default_credentials
+
+        return default_credentials()
+    if hasattr(credentials, "keys") and hasattr(credentials, "__getitem__"):  # a mapping
+        for akid, secret, token, expiry in _KEY_SPELLINGS:
+            if akid in credentials:
+                if secret not in credentials:
+                    raise InvalidCredentialsError(f"the credentials mapping has {akid!r} but no {secret!r}")
+                return _make(
+                    credentials[akid], credentials[secret], credentials.get(token), credentials.get(expiry)
+                )
+        raise InvalidCredentialsError(
+            "a credentials mapping needs access_key_id and secret_access_key (and optionally session_token), "
+            "or STS's AccessKeyId, SecretAccessKey and SessionToken"
+        )
+    if isinstance(credentials, Credentials):
+        return credentials
+    frozen = getattr(credentials, "get_frozen_credentials", None)
+    if frozen is not None:
+        # botocore Credentials / RefreshableCredentials: a consistent snapshot
+        # (refreshing first if they are about to expire).
+        snapshot = frozen()
+        if snapshot is None:
+            raise InvalidCredentialsError("get_frozen_credentials() returned None")
+        credentials = snapshot
+    if hasattr(credentials, "access_key") and hasattr(credentials, "secret_key"):
+        return _make(credentials.access_key, credentials.secret_key, getattr(credentials, "token", None), None)
+    raise InvalidCredentialsError(
+        f"unsupported credentials object of type {type(credentials).__name__}: pass None (the default AWS "
+        "chain), a mapping, a botocore/boto3 credentials object or cgaws.Credentials"
+    )
+
+
+def load_credentials(*, profile: Optional[str] = None, region: Optional[str] = None) -> Credentials:
+    """Resolves credentials with the AWS default chain, as the AWS CLI and SDKs do:
+    environment variables, the shared ``config``/``credentials`` files (static keys,
+    ``role_arn`` via STS AssumeRole, ``credential_process``, web identity), web
+    identity from the environment (EKS IRSA), the ECS/EKS container endpoint, then
+    the EC2 instance metadata service (IMDSv2).
+
+    ``profile`` selects a profile instead of ``AWS_PROFILE`` (and, as ``--profile``
+    does, skips environment credentials); ``region`` overrides the configured region.
+    Credentials that expire are reused until 5 minutes before their expiry.
+    Raises :class:`NoCredentialsError` listing every source tried.
+    """
+    from ._driver import default_credentials
+
+    return default_credentials(profile=profile, region=region)
+
+
+def generate_token(
+    identity: str,
+    credentials: CredentialsLike = None,
+    *,
+    audience: str = DEFAULT_AUDIENCE,
+    sts_region: Optional[str] = None,
+    time: TimeLike = None,
+) -> str:
+    """The AWS proof for a Chainguard identity: a SigV4-signed STS
+    ``GetCallerIdentity`` request, as HTTP/1.1 text, base64url-encoded with padding.
+
+    ``identity`` is the identity's UIDP; ``audience`` the issuer that will check the
+    token; ``sts_region`` makes the token name a regional STS endpoint (the relying
+    party must accept it) instead of ``sts.amazonaws.com``; ``time`` (default now)
+    is when it is signed. The token is valid for 15 minutes.
+
+    Raises :class:`InvalidIdentityError`, :class:`InvalidCredentialsError`,
+    :class:`NoCredentialsError` (default chain) or :class:`InvalidArgumentError`.
+    """
+    creds = credentials if type(credentials) is Credentials else _credentials(credentials)
+    t = int(_time.time()) if time is None else _epoch_seconds(time, "time")
+    return _core.generate_token(identity, creds, audience, sts_region, t)
+
+
+class SignedRequest:
+    """A request signed by :func:`sign`.
+
+    ``headers`` is what to send (the given headers, ``Host``, ``X-Amz-Date``,
+    ``X-Amz-Security-Token`` with temporary credentials, and ``Authorization``;
+    for a presigned URL everything is in ``url`` and there is no ``Authorization``).
+    Repeated headers are joined with ``,`` in ``headers``; ``header_list`` keeps
+    them apart, in order. ``repr()`` hides the signature and token.
+    """
+
+    __slots__ = (
+        "method",
+        "url",
+        "headers",
+        "header_list",
+        "body",
+        "signature",
+        "signed_headers",
+        "canonical_request",
+        "string_to_sign",
+    )
+
+    def __init__(self, fields: Mapping[str, Any]) -> None:
+        self.method: str = fields["method"]
+        self.url: str = fields["url"]
+        self.header_list: list = fields["header_list"]
+        self.body: bytes = fields["body"]
+        self.signature: str = fields["signature"]
+        self.signed_headers: str = fields["signed_headers"]
+        self.canonical_request: str = fields["canonical_request"]
+        self.string_to_sign: str = fields["string_to_sign"]
+        headers: dict = {}
+        spelled: dict = {}
+        for name, value in self.header_list:
+            key = name.lower()
+            if key in spelled:
+                first = spelled[key]
+                headers[first] = headers[first].strip(" ") + "," + value.strip(" ")
+            else:
+                spelled[key] = name
+                headers[name] = value
+        self.headers: dict = headers
+
+    def __repr__(self) -> str:
+        base = self.url.split("?", 1)[0]
+        return f"SignedRequest(method={self.method!r}, url={base!r}, signature={self.signature[:8]}…)"
+
+
+def _header_pairs(headers: Any) -> list:
+    if headers is None:
+        return []
+    items = headers.items() if hasattr(headers, "items") else headers
+    pairs = []
+    for item in items:
+        try:
+            name, value = item
+        except (TypeError, ValueError):
+            raise InvalidArgumentError("headers must be a mapping or (name, value) pairs", argument="headers") from None
+        if not isinstance(name, str):
+            raise InvalidArgumentError(f"header names must be str, not {type(name).__name__}", argument="headers")
+        if isinstance(value, bytes):
+            value = value.decode("latin-1")
+        elif isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        elif not isinstance(value, str):
+            raise InvalidArgumentError(
+                f"header {name!r} must have a str value, not {type(value).__name__}", argument="headers"
+            )
+        pairs.append((name, value))
+    return pairs
+
+
+def sign(
+    method: str,
+    url: str,
+    headers: Union[None, Mapping[str, str], Iterable[Tuple[str, str]]] = None,
+    body: Union[bytes, bytearray, memoryview, str] = b"",
+    *,
+    credentials: CredentialsLike,
+    region: str,
+    service: str,
+    time: TimeLike = None,
+    presign_expires: Union[None, int, Any] = None,
+    unsigned_payload: bool = False,
+    normalize_path: bool = True,
+) -> SignedRequest:
+    """Signs any AWS request with SigV4.
+
+    Signs the given ``headers`` (a mapping or ``(name, value)`` pairs) plus ``host``
+    and adds nothing else: ``X-Amz-Date``, ``X-Amz-Security-Token`` (temporary
+    credentials) and ``Authorization``, or, with ``presign_expires`` (seconds, or a
+    ``timedelta``, up to 7 days), the ``X-Amz-*`` query parameters of a presigned
+    URL. The payload hash is the SHA-256 of ``body``, ``UNSIGNED-PAYLOAD`` with
+    ``unsigned_payload=True``, or the value of an ``x-amz-content-sha256`` header
+    when one is given (that header is then signed too, as S3 wants).
+    ``normalize_path=False`` keeps ``.``/``..``/``//`` in the path (S3).
+    ``credentials=None`` uses the default AWS chain.
+    """
+    creds = credentials if type(credentials) is Credentials else _credentials(credentials)
+    if body is None:
+        body = b""
+    elif isinstance(body, str):
+        body = body.encode("utf-8")
+    elif not isinstance(body, bytes):
+        body = bytes(body)
+    if presign_expires is not None and not isinstance(presign_expires, int):
+        seconds = getattr(presign_expires, "total_seconds", None)
+        if seconds is None:
+            raise InvalidArgumentError("presign_expires must be seconds or a timedelta", argument="presign_expires")
+        presign_expires = int(seconds())
+    if isinstance(presign_expires, bool) or (presign_expires is not None and presign_expires <= 0):
+        raise InvalidArgumentError("presign_expires must be 1 to 604800 seconds", argument="presign_expires")
+    t = int(_time.time()) if time is None else _epoch_seconds(time, "time")
+    fields = _core.sign(
+        method,
+        url,
+        _header_pairs(headers),
+        body,
+        creds,
+        region,
+        service,
+        t,
+        presign_expires,
+        bool(unsigned_payload),
+        bool(normalize_path),
+    )
+    return SignedRequest(fields)
+
+
+def inspect(token: str) -> dict:
+    """What a token says, without its secrets: ``method``, ``host``, ``path``,
+    ``query``, ``headers`` (pairs; the session token replaced by its length, the
+    signature cut short), ``signed_headers``, ``audience``, ``identity``,
+    ``amz_date``, ``issued_at`` (aware datetime), ``access_key_id``,
+    ``credential_scope``, ``has_session_token``, ``signature_prefix``.
+    Raises :class:`PrecheckError` (check 1) for something that is not a token.
+    """
+    if not isinstance(token, str):
+        raise InvalidArgumentError("token must be a str", argument="token")
+    return _core.inspect(token)
+
+
+def _strings(value: Union[str, Iterable[str]], name: str) -> list:
+    if isinstance(value, str):
+        return [value]
+    try:
+        out = list(value)
+    except TypeError:
+        raise InvalidArgumentError(f"{name} must be a str or a sequence of str", argument=name) from None
+    if not all(isinstance(v, str) for v in out):
+        raise InvalidArgumentError(f"{name} must be a str or a sequence of str", argument=name)
+    return out
+
+
+def precheck(
+    token: str,
+    *,
+    identity: str,
+    audiences: Union[str, Sequence[str]],
+    now: TimeLike = None,
+    sts_host: Union[str, Sequence[str]] = GLOBAL_STS_HOST,
+) -> dict:
+    """Runs the relying party's checks 1-7 on a token (everything short of asking
+    STS): encoding, single headers, POST, the STS host (``sts_host``, one or
+    several), signed binding headers, audience (one of ``audiences``) and identity,
+    and the date (at most 5 minutes ahead of ``now``, at most 15 minutes old).
+
+    Returns ``host``, ``identity``, ``audience``, ``issued_at``, ``access_key_id``,
+    ``credential_scope`` and ``signed_headers``; raises :class:`PrecheckError`
+    with the failed ``check`` number and ``code`` otherwise.
+    """
+    if not isinstance(token, str) or not isinstance(identity, str):
+        raise InvalidArgumentError("token and identity must be str")
+    return _core.precheck(
+        token, identity, _strings(audiences, "audiences"), _now(now), _strings(sts_host, "sts_host")
+    )
+
+
+class Token:
+    """A Chainguard token from :func:`exchange`.
+
+    ``token`` is the token itself (for the registry: username ``_token``, password
+    ``token.token``); ``expiry`` an aware ``datetime`` (or None if the issuer did not
+    say); ``refresh_token`` when the issuer sent one. ``repr()`` hides the tokens.
+    """
+
+    __slots__ = ("token", "expiry", "refresh_token")
+
+    def __init__(self, token: str, expiry: Any = None, refresh_token: Optional[str] = None) -> None:
+        self.token = token
+        self.expiry = expiry
+        self.refresh_token = refresh_token
+
+    def __repr__(self) -> str:
+        expiry = self.expiry.isoformat() if self.expiry is not None else None
+        return f"Token(token=<redacted {len(self.token)} chars>, expiry={expiry!r})"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Token):
+            return NotImplemented
+        return (self.token, self.expiry, self.refresh_token) == (other.token, other.expiry, other.refresh_token)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def exchange(
+    identity: str,
+    *,
+    audience: Union[str, Sequence[str]] = DEFAULT_TOKEN_AUDIENCE,
+    issuer: str = DEFAULT_ISSUER,
+    credentials: CredentialsLike = None,
+    scopes: Sequence[str] = (),
+    caps: Sequence[str] = (),
+    timeout: float = 10.0,
+) -> Token:
+    """Trades AWS credentials for a Chainguard token: makes a token blob for
+    ``identity`` addressed to ``issuer`` and posts it to ``<issuer>/sts/exchange``,
+    asking for a token for ``audience`` (``cgr.dev``, the registry, by default; one
+    or several), with optional ``scopes`` and ``caps``.
+
+    Transient failures (gRPC UNAVAILABLE, HTTP 502/503) are retried twice with a
+    short jittered back-off; redirects are never followed. ``timeout`` bounds each
+    HTTP attempt (seconds). Raises :class:`ExchangeError` (with the issuer's
+    ``status`` and message), :class:`TransportError`, :class:`InvalidIdentityError`,
+    :class:`NoCredentialsError`.
+    """
+    from ._driver import run_exchange
+
+    if not isinstance(issuer, str):
+        raise InvalidArgumentError("issuer must be a str", argument="issuer")
+    issuer_url = issuer.rstrip("/")
+    params = (issuer_url, identity, _strings(audience, "audience"), _strings(scopes, "scopes"), _strings(caps, "caps"))
+    # The identity, issuer and parameters are checked before looking for credentials.
+    _core.Exchange(*params, "-")
+    creds = _credentials(credentials)
+    blob = _core.generate_token(identity, creds, issuer_url, None, int(_time.time()))
+    ex = _core.Exchange(*params, blob)
+    token, expiry, refresh = run_exchange(ex, timeout)
+    return Token(token, expiry, refresh)
+
+
+class CallerIdentity:
+    """Who AWS says the credentials belong to (STS ``GetCallerIdentity``):
+    ``account``, ``arn`` and ``user_id``. For a role session the ARN is the
+    ``assumed-role`` ARN, the form Chainguard identity rules must match."""
+
+    __slots__ = ("account", "arn", "user_id")
+
+    def __init__(self, account: str, arn: str, user_id: str) -> None:
+        self.account = account
+        self.arn = arn
+        self.user_id = user_id
+
+    def __repr__(self) -> str:
+        return f"CallerIdentity(account={self.account!r}, arn={self.arn!r}, user_id={self.user_id!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CallerIdentity):
+            return NotImplemented
+        return (self.account, self.arn, self.user_id) == (other.account, other.arn, other.user_id)
+
+    def __hash__(self) -> int:
+        return hash((self.account, self.arn, self.user_id))
+
+
+def whoami(credentials: CredentialsLike = None, *, timeout: float = 10.0) -> CallerIdentity:
+    """Asks STS ``GetCallerIdentity`` who the credentials are: the account, ARN and
+    user id a Chainguard identity's AWS rule is matched against. Uses the STS
+    endpoint the AWS configuration selects (``AWS_ENDPOINT_URL_STS``, regional or
+    global). Raises :class:`StsError`, :class:`TransportError`,
+    :class:`NoCredentialsError`."""
+    from ._driver import run_whoami
+
+    return run_whoami(_credentials(credentials), timeout)

@@ -1,0 +1,113 @@
+"""The exceptions cgaws raises: every one derives from :class:`cgaws.Error`.
+
+Messages and ``repr()`` never contain secret keys, session tokens or tokens.
+Structured details are attributes (``ExchangeError.status``, ``PrecheckError.check``,
+...); attributes a given error does not have are ``None``.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "Error",
+    "NoCredentialsError",
+    "InvalidCredentialsError",
+    "InvalidIdentityError",
+    "InvalidArgumentError",
+    "PrecheckError",
+    "ExchangeError",
+    "StsError",
+    "TransportError",
+]
+
+
+class Error(Exception):
+    """Base class of every cgaws error. ``str(e)`` is the message."""
+
+    #: Attribute names (besides ``message``) this class carries, all defaulting to None.
+    _fields: tuple = ()
+
+    def __init__(self, message: str, **attrs: object) -> None:
+        super().__init__(message)
+        self.message = message
+        for name in self._fields:
+            setattr(self, name, attrs.pop(name, None))
+        for name, value in attrs.items():  # unknown extras are kept too
+            setattr(self, name, value)
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self):  # pickles with its attributes
+        attrs = {k: v for k, v in self.__dict__.items() if k != "message"}
+        return (_rebuild, (type(self), self.message, attrs))
+
+
+def _rebuild(cls, message, attrs):
+    return cls(message, **attrs)
+
+
+class NoCredentialsError(Error):
+    """The default AWS credential chain found no credentials, or a configured source
+    failed (``stopped`` is then True). ``attempts`` lists every source tried as
+    ``(source, reason)`` pairs; ``warnings`` are notes gathered on the way."""
+
+    _fields = ("attempts", "stopped", "warnings")
+
+
+class InvalidCredentialsError(Error, ValueError):
+    """Credentials that cannot sign: empty keys, control characters, or an object
+    that is not a mapping nor a botocore credentials object."""
+
+
+class InvalidIdentityError(Error, ValueError):
+    """The Chainguard identity is not a UIDP (``<40 hex>/<16 hex>``). ``identity`` is
+    what was given and ``reason`` what is wrong with it."""
+
+    _fields = ("identity", "reason")
+
+
+class InvalidArgumentError(Error, ValueError):
+    """Another argument cannot be used (a URL, region, audience, header, time...).
+    ``argument`` names it when known."""
+
+    _fields = ("argument",)
+
+
+class PrecheckError(Error, ValueError):
+    """A token failed the relying party's checks (or could not be read at all).
+    ``check`` is the number of the check (1-7, as in the protocol: 1 encoding,
+    2 duplicate headers, 3 method, 4 host, 5 signed headers, 6 audience/identity,
+    7 date) and ``code`` a stable name such as ``"expired"``."""
+
+    _fields = ("check", "code")
+
+
+class ExchangeError(Error):
+    """The issuer did not give a token. ``status`` is the HTTP status (None when
+    there was no answer), ``code`` the gRPC status code and ``code_name`` its name
+    (e.g. ``PERMISSION_DENIED``) when the issuer sent one, ``issuer_message`` the
+    issuer's own message, ``location`` the target of a refused redirect."""
+
+    _fields = ("status", "code", "code_name", "issuer_message", "location")
+
+    @property
+    def permission_denied(self) -> bool:
+        """True when the caller may not assume the identity (gRPC 7/16, HTTP 401/403):
+        usually the identity's AWS rule does not match the caller."""
+        if self.code is not None:
+            return self.code in (7, 16)
+        return self.status in (401, 403)
+
+
+class StsError(Error):
+    """AWS STS refused a request (``whoami``). ``status`` is the HTTP status, ``code``
+    AWS's error code (e.g. ``InvalidClientTokenId``)."""
+
+    _fields = ("status", "code")
+
+
+class TransportError(Error):
+    """No HTTP answer: connection refused, DNS failure, TLS failure, timeout.
+    ``url`` is where the request went."""
+
+    _fields = ("url",)

@@ -1,0 +1,235 @@
+"""End to end against the local emulators (tests/emulators, run in a separate
+process by the `stack` fixture): the default chain via IMDS, via a profile with
+`role_arn` (STS AssumeRole on moto, signature-checked), via the environment and
+via the container endpoint; the exchange at the issuer emulator (which checks
+the blob and calls STS with it); boto3 credentials objects; whoami."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import socket
+import urllib.request
+
+import pytest
+
+import cgaws
+
+
+def aws_env(monkeypatch, emulators, **extra):
+    """Points every STS call at the emulator (the default chain's AssumeRole and
+    whoami) and sets the given variables."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", emulators["sts_url"])
+    monkeypatch.setenv("AWS_REGION", emulators["region"])
+    for name, value in extra.items():
+        monkeypatch.setenv(name, value)
+
+
+def assert_good_token(token: cgaws.Token, emulators) -> None:
+    assert isinstance(token, cgaws.Token)
+    assert token.expiry is not None and token.expiry.tzinfo is not None
+    now = dt.datetime.now(dt.timezone.utc)
+    assert now < token.expiry < now + dt.timedelta(hours=2)
+    assert token.token.count(".") == 2  # a JWT
+    assert token.token not in repr(token)
+
+
+def exchange(emulators, **kwargs) -> cgaws.Token:
+    return cgaws.exchange(emulators["identity"], issuer=emulators["issuer_url"], **kwargs)
+
+
+def test_environment(monkeypatch, emulators):
+    aws_env(
+        monkeypatch,
+        emulators,
+        AWS_ACCESS_KEY_ID=emulators["user_access_key_id"],
+        AWS_SECRET_ACCESS_KEY=emulators["user_secret_access_key"],
+    )
+    assert cgaws.load_credentials().source == "environment"
+    me = cgaws.whoami()
+    assert (me.account, me.arn) == (emulators["account_id"], emulators["user_arn"])
+    assert me.user_id.startswith("AIDA")
+    assert_good_token(exchange(emulators), emulators)
+
+
+def test_imds(monkeypatch, emulators):
+    monkeypatch.delenv("AWS_EC2_METADATA_DISABLED")
+    aws_env(monkeypatch, emulators, AWS_EC2_METADATA_SERVICE_ENDPOINT=emulators["imds_url"])
+    creds = cgaws.load_credentials()
+    assert creds.source == "imds" and creds.session_token and creds.expiry is not None
+    me = cgaws.whoami()
+    assert me.arn == (
+        f"arn:aws:sts::{emulators['account_id']}:assumed-role/{emulators['role_name']}/{emulators['imds_instance_id']}"
+    )
+    assert_good_token(exchange(emulators), emulators)
+    # Credentials with an expiry are kept: no new IMDS requests for the next call.
+    emulators.control(emulators["imds_url"], "/_control/log", method="DELETE")
+    cgaws.generate_token(emulators["identity"])
+    assert emulators.control(emulators["imds_url"], "/_control/log", method="GET") == []
+
+
+def test_profile_with_role_arn(monkeypatch, emulators, tmp_path):
+    config = tmp_path / "config"
+    config.write_text(
+        "[profile deploy]\n"
+        f"role_arn = {emulators['role_arn']}\n"
+        "source_profile = base\n"
+        "role_session_name = cgaws-py-e2e\n"
+    )
+    credentials = tmp_path / "credentials"
+    credentials.write_text(
+        "[base]\n"
+        f"aws_access_key_id = {emulators['user_access_key_id']}\n"
+        f"aws_secret_access_key = {emulators['user_secret_access_key']}\n"
+    )
+    aws_env(
+        monkeypatch,
+        emulators,
+        AWS_CONFIG_FILE=str(config),
+        AWS_SHARED_CREDENTIALS_FILE=str(credentials),
+        AWS_PROFILE="deploy",
+    )
+    creds = cgaws.load_credentials()
+    assert creds.source.startswith("profile:deploy") and creds.session_token
+    me = cgaws.whoami()
+    assert me.arn == f"arn:aws:sts::{emulators['account_id']}:assumed-role/{emulators['role_name']}/cgaws-py-e2e"
+    assert_good_token(exchange(emulators), emulators)
+
+
+def test_container_endpoint(monkeypatch, emulators):
+    aws_env(
+        monkeypatch,
+        emulators,
+        AWS_CONTAINER_CREDENTIALS_FULL_URI=emulators["container_full_uri"],
+        AWS_CONTAINER_AUTHORIZATION_TOKEN=emulators["container_auth_token"],
+    )
+    creds = cgaws.load_credentials()
+    assert creds.source == "container" and creds.account_id == emulators["account_id"]
+    assert_good_token(exchange(emulators), emulators)
+
+
+def test_boto3_credentials_objects(monkeypatch, emulators):
+    import boto3
+
+    session = boto3.Session(
+        aws_access_key_id=emulators["user_access_key_id"],
+        aws_secret_access_key=emulators["user_secret_access_key"],
+        region_name=emulators["region"],
+    )
+    assert_good_token(exchange(emulators, credentials=session.get_credentials()), emulators)
+    # STS's own answer, as boto3 returns it, works as is.
+    sts = session.client("sts", endpoint_url=emulators["sts_url"])
+    assumed = sts.assume_role(RoleArn=emulators["role_arn"], RoleSessionName="from-boto3")["Credentials"]
+    assert_good_token(exchange(emulators, credentials=assumed), emulators)
+    aws_env(monkeypatch, emulators)  # whoami finds STS where the AWS configuration says
+    assert cgaws.whoami(assumed).arn.endswith(f"assumed-role/{emulators['role_name']}/from-boto3")
+
+
+def test_exchange_scopes_audience_and_token_claims(monkeypatch, emulators):
+    aws_env(
+        monkeypatch,
+        emulators,
+        AWS_ACCESS_KEY_ID=emulators["user_access_key_id"],
+        AWS_SECRET_ACCESS_KEY=emulators["user_secret_access_key"],
+    )
+    token = exchange(emulators, audience=emulators["registry_audience"])
+    import base64
+
+    payload = token.token.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    aud = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
+    assert emulators["registry_audience"] in aud
+    assert claims["iss"] == emulators["issuer_url"]
+
+
+@pytest.fixture
+def user_env(monkeypatch, emulators):
+    aws_env(
+        monkeypatch,
+        emulators,
+        AWS_ACCESS_KEY_ID=emulators["user_access_key_id"],
+        AWS_SECRET_ACCESS_KEY=emulators["user_secret_access_key"],
+    )
+    return emulators
+
+
+def test_exchange_retries_transient_failures(user_env):
+    user_env.control(user_env["issuer_url"], body={"mode": "grpc14", "count": 2})
+    assert_good_token(exchange(user_env), user_env)
+
+
+def test_exchange_gives_up_after_three_attempts(user_env):
+    user_env.control(user_env["issuer_url"], body={"mode": "503", "count": 3})
+    with pytest.raises(cgaws.ExchangeError) as info:
+        exchange(user_env)
+    assert info.value.status == 503
+
+
+def test_exchange_plain_500_is_not_retried(user_env):
+    user_env.control(user_env["issuer_url"], body={"mode": "500", "count": 1})
+    with pytest.raises(cgaws.ExchangeError) as info:
+        exchange(user_env)
+    assert info.value.status == 500 and info.value.code is None
+
+
+def test_exchange_never_follows_redirects(user_env):
+    user_env.control(user_env["issuer_url"], "/_control/redirect-sink", method="DELETE")
+    user_env.control(user_env["issuer_url"], body={"mode": "redirect", "count": 1})
+    with pytest.raises(cgaws.ExchangeError) as info:
+        exchange(user_env)
+    assert info.value.status in (301, 302, 303, 307, 308) and info.value.location
+    assert user_env.control(user_env["issuer_url"], "/_control/redirect-sink", method="GET") == []
+
+
+def test_exchange_unknown_identity(user_env):
+    with pytest.raises(cgaws.ExchangeError) as info:
+        cgaws.exchange("0" * 40 + "/" + "1" * 16, issuer=user_env["issuer_url"])
+    e = info.value
+    assert (e.status, e.code, e.code_name) == (404, 5, "NOT_FOUND")
+    assert "not found" in e.issuer_message
+
+
+def test_exchange_issuer_with_trailing_slash(user_env):
+    """The blob's audience is the issuer URL without the trailing slash."""
+    assert_good_token(cgaws.exchange(user_env["identity"], issuer=user_env["issuer_url"] + "/"), user_env)
+
+
+def test_exchange_permission_denied(monkeypatch, emulators, tmp_path):
+    """The oidc identity's rule matches no AWS caller: PERMISSION_DENIED."""
+    aws_env(
+        monkeypatch,
+        emulators,
+        AWS_ACCESS_KEY_ID=emulators["user_access_key_id"],
+        AWS_SECRET_ACCESS_KEY=emulators["user_secret_access_key"],
+    )
+    with pytest.raises(cgaws.ExchangeError) as info:
+        cgaws.exchange(emulators["oidc_identity"], issuer=emulators["issuer_url"])
+    assert info.value.status in (401, 403)
+    assert emulators["user_secret_access_key"] not in str(info.value)
+
+
+def test_exchange_transport_error(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(cgaws.TransportError) as info:
+        cgaws.exchange("0" * 40 + "/" + "1" * 16, issuer=f"http://127.0.0.1:{port}")
+    assert info.value.url.startswith(f"http://127.0.0.1:{port}/sts/exchange")
+
+
+def test_whoami_bad_keys(monkeypatch, emulators):
+    aws_env(monkeypatch, emulators)
+    with pytest.raises(cgaws.StsError) as info:
+        cgaws.whoami({"access_key_id": "AKIA" + "X" * 16, "secret_access_key": "nope"})
+    assert info.value.status == 403 and info.value.code
+
+
+def test_imds_failure_is_reported(monkeypatch, emulators):
+    monkeypatch.delenv("AWS_EC2_METADATA_DISABLED")
+    aws_env(monkeypatch, emulators, AWS_EC2_METADATA_SERVICE_ENDPOINT=emulators["imds_url"])
+    emulators.control(emulators["imds_url"], body={"mode": "error500"})
+    with pytest.raises(cgaws.NoCredentialsError) as info:
+        cgaws.load_credentials()
+    assert info.value.attempts[-1][0] == "imds"
