@@ -303,3 +303,13 @@ fn errors_come_first_and_display_is_readable() {
         "{text}"
     );
 }
+
+#[test]
+fn terraform_interpolations() {
+    // Seed 000's block, copied with its interpolations into JSON.
+    let json = r#"{"aws_identity":{"aws_account":"${data.aws_caller_identity.current.account_id}","aws_user_id_pattern":"^AROA(.*):${local.lambda_name}$","aws_arn":"arn:aws:sts::${data.aws_caller_identity.current.account_id}:assumed-role/${aws_iam_role.lambda.name}/${local.lambda_name}"}}"#;
+    let all = lint_json(json);
+    let fields: Vec<_> =
+        all.iter().filter(|f| f.code == "terraform-interpolation").map(|f| f.field.clone().unwrap()).collect();
+    assert_eq!(fields, ["aws_account", "aws_arn", "aws_user_id_pattern"]);
+}

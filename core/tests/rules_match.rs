@@ -251,3 +251,31 @@ fn claim_match_rules() {
     assert!(!v.accepted);
     assert!(v.fields[0].reason.as_deref().unwrap().contains("claim-match (OIDC) rule"));
 }
+
+#[test]
+fn claim_match_rules_against_an_aws_caller() {
+    use cgaws_core::rules::outbound_subject;
+    let doc = parse(
+        r#"{"claimMatch":{"issuer":"https://abc.tokens.sts.global.api.aws","subject":"arn:aws:iam::452336408843:role/puller"}}"#,
+    )
+    .unwrap();
+    let Rule::ClaimMatch(rule) = &doc.rule else { panic!() };
+    let me = caller("arn:aws:sts::452336408843:assumed-role/puller/i-0abc", "AROAX:i-0abc");
+    assert_eq!(outbound_subject(me.arn).as_deref(), Some("arn:aws:iam::452336408843:role/puller"));
+    let auds = vec!["https://issuer.enforce.dev".to_string()];
+    assert!(rule.check_outbound(&me, Some("https://abc.tokens.sts.global.api.aws"), &auds).accepted);
+    // Without the issuer: only the issuer field fails, and says why.
+    let v = rule.check_outbound(&me, None, &auds);
+    assert_eq!(v.failures().map(|f| f.field).collect::<Vec<_>>(), [Field::Issuer]);
+    assert!(v.failures().next().unwrap().reason.as_deref().unwrap().contains("not known offline"));
+    // The reverse of the classic mistake: an assumed-role subject never matches.
+    let wrong = parse(
+        r#"{"claimMatch":{"issuer":"https://abc.tokens.sts.global.api.aws","subject":"arn:aws:sts::452336408843:assumed-role/puller/i-0abc"}}"#,
+    )
+    .unwrap();
+    let Rule::ClaimMatch(wrong) = &wrong.rule else { panic!() };
+    let v = wrong.check_outbound(&me, Some("https://abc.tokens.sts.global.api.aws"), &auds);
+    let sub = v.failures().next().unwrap();
+    assert_eq!(sub.field, Field::Subject);
+    assert_eq!(sub.suggestion.as_deref(), Some("use subject arn:aws:iam::452336408843:role/puller"));
+}

@@ -124,6 +124,20 @@ def test_check_the_emulators_own_rule(cli, state):
     assert r.code == 0, r.out + r.err
 
 
+def test_check_a_claim_match_rule_for_outbound_federation(cli, stack, state):
+    """The emulators' claimMatch identity: the role session's token would carry the role ARN as sub."""
+    path = cli.write("oidc.json", json.dumps({"claimMatch": {"issuer": state["oidc_issuer"], "subject": state["role_arn"]}}))
+    env = role_session(cli, stack)
+    r = cli.run("check", "--rule", str(path), "--issuer", state["oidc_issuer"], env=env)
+    assert r.code == 0, r.out + r.err
+    # Without --issuer the issuer cannot be known offline; the subject still matches.
+    r = cli.run("check", "--rule", str(path), "--output", "json", env=env)
+    assert r.code == 1
+    fields = {f["field"]: f for f in r.json()["fields"]}
+    assert fields["subject"]["matched"] and not fields["issuer"]["matched"]
+    assert "not known offline" in fields["issuer"]["reason"]
+
+
 # -- verify --------------------------------------------------------------------
 
 def token_for(cli, identity: str, **kw) -> str:

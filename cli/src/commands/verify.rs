@@ -27,8 +27,8 @@ the caller against the identity's rule, field by field. This is what any
 service that accepts these proofs does; it needs no AWS credentials.
 
 The request goes to https://HOST/ for the STS host the token names. With
-AWS_ENDPOINT_URL_STS set (e.g. an emulator, a VPC endpoint), it is sent there
-instead, keeping the signed Host header.
+AWS_ENDPOINT_URL_STS (or AWS_ENDPOINT_URL) set, e.g. an emulator or a VPC
+endpoint, it is sent there instead, keeping the signed Host header.
 
 Exit codes: 0 verified, 1 refused (the output says which check and why), 2 usage error.
 
@@ -160,7 +160,7 @@ impl From<VerifyError> for Failure {
 /// AWS_ENDPOINT_URL_STS with the signed Host header kept.
 fn send(pending: &cgaws_core::verify::Verification) -> Result<cgaws_core::HttpResponse, Failure> {
     let mut request = pending.request().clone();
-    if let Some(url) = args::env("AWS_ENDPOINT_URL_STS") {
+    if let Some(url) = args::env("AWS_ENDPOINT_URL_STS").or_else(|| args::env("AWS_ENDPOINT_URL")) {
         let routed = pending
             .request_to(&url)
             .map_err(|e| Failure::Transport(CliError::failure(format!("AWS_ENDPOINT_URL_STS: {e}"))))?;

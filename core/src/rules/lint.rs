@@ -11,7 +11,8 @@
 //! | `missing-field` | error | neither the exact nor the pattern form (or no `aws_account`) |
 //! | `exact-and-pattern` | error | both forms of one field |
 //! | `invalid-account` | error | `aws_account` is not 12 digits (masked, interpolated, a number) |
-//! | `invalid-pattern` | error | a pattern that does not compile |
+//! | `invalid-pattern` | error | a pattern that does not compile (here or in RE2) |
+//! | `terraform-interpolation` | error | a `${...}` left in a value |
 //! | `iam-role-arn` | error | `arn:aws:iam::ACCT:role/NAME`, but callers are `assumed-role` sessions |
 //! | `no-session` | error | an assumed-role ARN pattern that ends at the role name |
 //! | `account-mismatch` | error | the ARN names another account than `aws_account` |
@@ -130,6 +131,17 @@ pub fn lint(doc: &RuleDoc) -> Vec<Finding> {
             "the rule mixes chainctl field names (arn_pattern, user_id_pattern) with Terraform ones (aws_arn_pattern, aws_user_id_pattern); each tool refuses the other's".into(),
             Some("use chainctl's names in id.json, Terraform's in an aws_identity block".into()),
         );
+    }
+    for (field, value) in string_fields(&doc.rule, doc.dialect) {
+        if value.contains("${") {
+            out.push(
+                Severity::Error,
+                "terraform-interpolation",
+                Some(&field),
+                format!("{field} {value:?} holds a Terraform interpolation: chainctl takes it literally, and it cannot be checked here"),
+                Some("lint the values Terraform produces (`terraform console`, or `cgaws spec --format terraform`)".into()),
+            );
+        }
     }
     match &doc.rule {
         Rule::AwsIdentity(rule) => lint_aws(rule, doc.dialect, &mut out),
@@ -532,6 +544,31 @@ fn lint_claim(rule: &ClaimMatchRule, out: &mut Out) {
             }
         }
     }
+}
+
+/// Every string the rule holds, with the name of its field.
+fn string_fields(rule: &Rule, dialect: Dialect) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut pair = |field: Field, r: &FieldRule| {
+        for (value, pattern) in [(&r.exact, false), (&r.pattern, true)] {
+            if let Some(v) = value {
+                out.push((field.name(dialect, pattern).to_string(), v.clone()));
+            }
+        }
+    };
+    match rule {
+        Rule::AwsIdentity(r) => {
+            pair(Field::AwsAccount, &FieldRule { exact: r.aws_account.clone(), pattern: None });
+            pair(Field::Arn, &r.arn);
+            pair(Field::UserId, &r.user_id);
+        }
+        Rule::ClaimMatch(r) => {
+            pair(Field::Issuer, &r.issuer);
+            pair(Field::Subject, &r.subject);
+            pair(Field::Audience, &r.audience);
+        }
+    }
+    out
 }
 
 /// The known field name closest to a misspelt one (edit distance at most 3).

@@ -1,6 +1,7 @@
 //! Matching a caller against a rule, as the issuer does (PROTOCOL.md §3 check 9),
 //! with a verdict for every field rather than the issuer's bare "permission denied".
 
+use super::arn::{Arn, Principal};
 use super::explain::{arn_mismatch, user_id_mismatch, Explanation};
 use super::pattern::compile;
 use super::{is_account_id, AwsIdentityRule, ClaimMatchRule, Dialect, Field, FieldRule, Rule, RuleDoc};
@@ -238,9 +239,60 @@ impl ClaimMatchRule {
     }
 }
 
+/// The `sub` a token from AWS outbound identity federation carries for this
+/// caller (PROTOCOL.md §7): a role session's *role* ARN, an IAM user's own ARN.
+/// A role's path is not in the assumed-role ARN, so the role ARN is written
+/// without one.
+pub fn outbound_subject(caller_arn: &str) -> Option<String> {
+    let arn = Arn::parse(caller_arn)?;
+    match arn.principal() {
+        Principal::AssumedRole { role, .. } => Some(format!("arn:{}:iam::{}:role/{role}", arn.partition, arn.account)),
+        Principal::User { .. } | Principal::Root => Some(caller_arn.to_string()),
+        _ => None,
+    }
+}
+
+impl ClaimMatchRule {
+    /// Would a token that `caller` gets from STS `GetWebIdentityToken` (AWS
+    /// outbound identity federation) be accepted? The subject is derived from the
+    /// caller; the issuer (one per account) only when given; the audiences are
+    /// the ones the token would be requested for.
+    pub fn check_outbound(&self, caller: &AwsCaller<'_>, issuer: Option<&str>, audiences: &[String]) -> Verdict {
+        let subject = outbound_subject(caller.arn).unwrap_or_default();
+        let mut verdict =
+            self.check(&ClaimsCaller { issuer: issuer.unwrap_or(""), subject: &subject, audiences, claims: &[] });
+        for v in verdict.fields.iter_mut().filter(|v| !v.matched) {
+            match v.field {
+                Field::Issuer if issuer.is_none() => {
+                    v.reason = Some(
+                        "the token's issuer (https://<id>.tokens.sts.global.api.aws, one per account) is not known offline: pass it to check it"
+                            .into(),
+                    );
+                }
+                Field::Subject => {
+                    let mut reason = v.reason.clone().unwrap_or_default();
+                    if caller.arn.contains(":assumed-role/") {
+                        reason.push_str(&format!(
+                            "; for the caller {}, AWS puts the role's ARN in sub (with the role's path, if it has one)",
+                            caller.arn
+                        ));
+                    }
+                    v.reason = Some(reason);
+                    v.suggestion = Some(format!("use subject {subject}"));
+                }
+                Field::Claim => v.reason = Some(format!("{} is not checked offline", v.rule_field)),
+                _ => {}
+            }
+        }
+        verdict.accepted = verdict.fields.iter().all(|f| f.matched);
+        verdict
+    }
+}
+
 impl RuleDoc {
     /// Matches an AWS caller, naming fields in the document's own dialect. A
-    /// claim-match rule never accepts a GetCallerIdentity caller.
+    /// claim-match rule never accepts a GetCallerIdentity caller (see
+    /// [`ClaimMatchRule::check_outbound`] for the token such a caller can get instead).
     pub fn check_aws(&self, caller: &AwsCaller<'_>) -> Verdict {
         match &self.rule {
             Rule::AwsIdentity(rule) => rule.check_as(caller, self.dialect),

@@ -25,7 +25,7 @@ mod pattern;
 pub mod spec;
 
 pub use lint::{lint, lint_json, Finding, Severity};
-pub use matching::{AwsCaller, ClaimsCaller, FieldVerdict, Verdict};
+pub use matching::{outbound_subject, AwsCaller, ClaimsCaller, FieldVerdict, Verdict};
 pub use parse::{parse, RuleParseError};
 pub use pattern::{compile, quote_meta, PatternError};
 pub use spec::{spec, SessionMode, Spec, SpecError, SpecFormat, SpecOptions};
