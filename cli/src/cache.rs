@@ -1,5 +1,5 @@
 //! The token cache: exchanged Chainguard tokens, one file per (issuer, identity,
-//! audiences, scopes, caps), under `$XDG_CACHE_HOME/cgaws` (default
+//! audiences, scopes, caps, proof method), under `$XDG_CACHE_HOME/cgaws` (default
 //! `~/.cache/cgaws`).
 //!
 //! - Files are mode 0600 in a 0700 directory, written to a temporary file in the
@@ -9,6 +9,7 @@
 //! - A file that cannot be read or parsed, or that describes another key, is
 //!   ignored (and replaced by the next successful exchange): never fatal.
 
+use crate::oidc::Method;
 use crate::vlog;
 use cgaws_core::{Secret, UnixTime};
 use serde_json::{json, Value};
@@ -29,17 +30,25 @@ pub struct CacheKey {
     pub audiences: Vec<String>,
     pub scopes: Vec<String>,
     pub caps: Vec<String>,
+    /// The proof the token was exchanged for: the same identity may take both.
+    pub method: Method,
 }
 
 impl CacheKey {
     fn describe(&self) -> Value {
-        json!({
+        let mut v = json!({
             "issuer": self.issuer.trim_end_matches('/'),
             "identity": self.identity,
             "audiences": self.audiences,
             "scopes": self.scopes,
             "caps": self.caps,
-        })
+        });
+        // Recorded only for oidc, so that files written before methods existed
+        // (all gci) keep their names and stay valid.
+        if self.method != Method::Gci {
+            v["method"] = json!(self.method.as_str());
+        }
+        v
     }
 
     /// The file name: a hash of the key, so that no value needs escaping.
@@ -169,6 +178,9 @@ fn parse_entry(bytes: &[u8], key: &CacheKey) -> Option<Cached> {
             return None;
         }
     }
+    if value.get("method") != expected.get("method") {
+        return None;
+    }
     let token = value.get("token")?.as_str()?;
     if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
         return None;
@@ -231,6 +243,7 @@ mod tests {
             audiences: vec!["cgr.dev".into()],
             scopes: vec![],
             caps: vec![],
+            method: Method::Gci,
         }
     }
 
@@ -307,8 +320,11 @@ mod tests {
         let mut k = base.clone();
         k.caps = vec!["s".into()];
         names.push(k.file_name());
-        let mut k = base;
+        let mut k = base.clone();
         k.identity.push_str("/0123456789abcdef");
+        names.push(k.file_name());
+        let mut k = base;
+        k.method = Method::Oidc;
         names.push(k.file_name());
         let unique: std::collections::BTreeSet<_> = names.iter().collect();
         assert_eq!(unique.len(), names.len());
@@ -316,6 +332,27 @@ mod tests {
         let mut k = key();
         k.issuer.push('/');
         assert_eq!(k.file_name(), key().file_name());
+    }
+
+    #[test]
+    fn methods_do_not_share_tokens() {
+        let dir = temp_dir("methods");
+        let cache = TokenCache::new(dir.clone());
+        let now = UnixTime::from_secs(1_000_000);
+        let mut oidc = key();
+        oidc.method = Method::Oidc;
+        cache.put(&key(), &Secret::new("gci-token"), now.plus_secs(3600));
+        assert!(cache.get(&oidc, now).is_none());
+        cache.put(&oidc, &Secret::new("oidc-token"), now.plus_secs(3600));
+        assert_eq!(cache.get(&key(), now).unwrap().token.expose(), "gci-token");
+        assert_eq!(cache.get(&oidc, now).unwrap().token.expose(), "oidc-token");
+        // A gci key's file name is what it was before methods existed.
+        assert!(key().describe().get("method").is_none());
+        // An oidc entry copied over a gci file is not taken for a gci token.
+        fs::copy(cache.path(&oidc), cache.path(&key())).unwrap();
+        assert!(cache.get(&key(), now).is_none());
+        assert_eq!(cache.remove_audience("cgr.dev"), 2);
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

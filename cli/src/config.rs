@@ -6,14 +6,17 @@
 //!
 //! ```json
 //! {"identity": "<40 hex>/<16 hex>", "issuer": "https://issuer.enforce.dev",
-//!  "profile": "default", "region": "us-east-1", "sts_region": "us-west-2"}
+//!  "profile": "default", "region": "us-east-1", "sts_region": "us-west-2",
+//!  "method": "gci"}
 //! ```
 //!
 //! Precedence: command-line flag, then environment variable (`CHAINGUARD_IDENTITY`,
-//! `CHAINGUARD_ISSUER`, `AWS_PROFILE`...), then this file, then the built-in default.
+//! `CHAINGUARD_ISSUER`, `AWS_PROFILE`, `CGAWS_METHOD`...), then this file, then the
+//! built-in default.
 //! A missing file is no error; an unreadable or malformed one is.
 
 use crate::error::{CliError, CliResult};
+use crate::oidc::Method;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -24,6 +27,8 @@ pub struct Config {
     pub profile: Option<String>,
     pub region: Option<String>,
     pub sts_region: Option<String>,
+    /// The proof method, `"gci"` or `"oidc"`.
+    pub method: Option<Method>,
     /// Where it was read from, when a file was found.
     pub source: Option<PathBuf>,
 }
@@ -57,6 +62,16 @@ pub fn parse(bytes: &[u8], path: &Path) -> CliResult<Config> {
     let object = value.as_object().ok_or_else(|| bad("not a JSON object".into()))?;
     let mut config = Config { source: Some(path.to_path_buf()), ..Config::default() };
     for (key, v) in object {
+        if key == "method" {
+            config.method = match v {
+                Value::Null => None,
+                Value::String(s) => {
+                    Some(Method::parse(s).ok_or_else(|| bad(format!("\"method\" is {s:?}, not \"gci\" or \"oidc\"")))?)
+                }
+                _ => return Err(bad("\"method\" must be \"gci\" or \"oidc\"".into())),
+            };
+            continue;
+        }
         let slot = match key.as_str() {
             "identity" => &mut config.identity,
             "issuer" => &mut config.issuer,
@@ -85,6 +100,14 @@ mod tests {
         assert_eq!(c.identity.as_deref(), Some("abc"));
         assert_eq!(c.issuer.as_deref(), Some("http://i"));
         assert_eq!(c.sts_region, None);
+        assert_eq!(c.method, None);
+        assert_eq!(parse(br#"{"method":"oidc"}"#, p).unwrap().method, Some(Method::Oidc));
+        assert_eq!(parse(br#"{"method":" GCI "}"#, p).unwrap().method, Some(Method::Gci));
+        for bad in [&br#"{"method":"jwt"}"#[..], br#"{"method":""}"#, br#"{"method":1}"#] {
+            let e = parse(bad, p).unwrap_err();
+            assert_eq!(e.code, 1);
+            assert!(e.message.contains("method"), "{}", e.message);
+        }
         for bad in [&b"[]"[..], b"{", br#"{"identity":1}"#, br#"{"idenity":"x"}"#, br#"{"issuer":""}"#] {
             let e = parse(bad, p).unwrap_err();
             assert_eq!(e.code, 1);

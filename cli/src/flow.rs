@@ -1,6 +1,7 @@
-//! Getting a Chainguard token: from the cache, or by making the AWS token blob
-//! and exchanging it at the issuer. Shared by `exchange`, `docker-config` and
-//! the Docker credential helper.
+//! Getting a Chainguard token: from the cache, or by making the AWS proof (the
+//! token blob, or with `--method oidc` a JWT from STS GetWebIdentityToken) and
+//! exchanging it at the issuer. Shared by `exchange`, `docker-config` and the
+//! Docker credential helper.
 
 use crate::args::{self, Flag};
 use crate::cache::{CacheKey, TokenCache};
@@ -8,12 +9,14 @@ use crate::config::Config;
 use crate::creds::{self, AwsOpts};
 use crate::error::{CliError, CliResult};
 use crate::log::Timer;
+use crate::oidc::{self, Method, OidcOpts};
 use crate::{clock, http, vlog};
 use cgaws_core::exchange::{Exchange, ExchangeError, ExchangeParams, ExchangeStep, DEFAULT_ISSUER};
 use cgaws_core::identity::validate_identity_uidp;
 use cgaws_core::jwt::read_claims;
 use cgaws_core::provider::ResolvedCredentials;
 use cgaws_core::sigv4::SigningKeyCache;
+use cgaws_core::sts::web_identity_token::SigningAlgorithm;
 use cgaws_core::token::{generate_token, StsEndpoint, TokenParams};
 use cgaws_core::{Secret, UnixTime};
 use lexopt::Parser;
@@ -50,6 +53,8 @@ pub struct TokenArgs {
     pub sts: StsOpts,
     pub aws: AwsOpts,
     pub no_cache: bool,
+    pub method: Option<Method>,
+    pub oidc_algorithm: Option<SigningAlgorithm>,
 }
 
 /// Help lines for [`TokenArgs`], as a literal for `concat!`.
@@ -60,8 +65,12 @@ macro_rules! token_args_help {
   --issuer URL         Chainguard issuer [env CHAINGUARD_ISSUER, config \"issuer\"; default https://issuer.enforce.dev]
   --scope S            scope to ask for (repeatable)
   --cap C              capability to ask for (repeatable)
-  --sts-region REGION  name the regional STS endpoint in the AWS token (default: global sts.amazonaws.com)
-  --fips               name the FIPS STS endpoint
+  --method gci|oidc    the AWS proof: a signed GetCallerIdentity request (gci, default), or a JWT
+                       from STS GetWebIdentityToken (oidc; needs AWS outbound identity federation
+                       and an identity with a claim_match rule) [env CGAWS_METHOD, config \"method\"]
+  --oidc-algorithm ES384|RS256  how STS signs the JWT (--method oidc; default ES384)
+  --sts-region REGION  name the regional STS endpoint in the AWS token (default: global sts.amazonaws.com; gci)
+  --fips               name the FIPS STS endpoint (gci)
   --profile NAME       AWS profile (skips environment credentials, like the AWS CLI)
   --region REGION      AWS region for STS calls made while resolving credentials
   --no-cache           neither read nor write the token cache\n"
@@ -81,6 +90,8 @@ impl TokenArgs {
             "--profile" => self.aws.profile = Some(args::nonempty(parser, flag)?),
             "--region" => self.aws.region = Some(args::nonempty(parser, flag)?),
             "--no-cache" => self.no_cache = true,
+            "--method" => self.method = Some(oidc::method_flag(parser, flag)?),
+            "--oidc-algorithm" => self.oidc_algorithm = Some(oidc::algorithm_flag(parser, flag)?),
             _ => return Ok(false),
         }
         Ok(true)
@@ -109,7 +120,13 @@ impl TokenArgs {
         if self.audiences.is_empty() {
             self.audiences.push(default_audience.to_string());
         }
-        if self.sts.region.is_none() {
+        let method = oidc::resolve_method(self.method, config)?;
+        check_method_flags(method, &self.sts, self.oidc_algorithm.is_some())?;
+        let mut oidc_opts = OidcOpts::default();
+        if let Some(a) = self.oidc_algorithm {
+            oidc_opts.algorithm = a;
+        }
+        if self.sts.region.is_none() && method == Method::Gci {
             self.sts.region = config.sts_region.clone();
         }
         if self.aws.profile.is_none() && args::env("AWS_PROFILE").is_none() {
@@ -119,11 +136,27 @@ impl TokenArgs {
             self.aws.region = config.region.clone();
         }
         let endpoint = self.sts.endpoint()?;
-        let key = CacheKey { issuer, identity, audiences: self.audiences, scopes: self.scopes, caps: self.caps };
+        let key =
+            CacheKey { issuer, identity, audiences: self.audiences, scopes: self.scopes, caps: self.caps, method };
         // Bad parameter values (issuer URL, audiences) are usage errors, found
         // before any credentials are looked for.
         Exchange::new(&exchange_params(&key), &Secret::new("check")).map_err(|e| CliError::usage(e.to_string()))?;
-        Ok(Request { key, endpoint, aws: self.aws, use_cache: !self.no_cache, fresh: false })
+        Ok(Request { key, endpoint, aws: self.aws, use_cache: !self.no_cache, fresh: false, oidc: oidc_opts })
+    }
+}
+
+/// Flags that belong to one method are a usage error with the other: they would
+/// be silently ignored otherwise.
+pub fn check_method_flags(method: Method, sts: &StsOpts, oidc_flags: bool) -> CliResult {
+    match method {
+        Method::Oidc if sts.region.is_some() || sts.fips => Err(CliError::usage(
+            "--sts-region and --fips name the STS host inside the GetCallerIdentity token (--method gci); \
+             with --method oidc STS is called where the AWS SDKs call it (AWS_REGION, AWS_ENDPOINT_URL_STS, ...)",
+        )),
+        Method::Gci if oidc_flags => {
+            Err(CliError::usage("--oidc-algorithm and --oidc-duration go with --method oidc (or CGAWS_METHOD=oidc)"))
+        }
+        _ => Ok(()),
     }
 }
 
@@ -137,6 +170,8 @@ pub struct Request {
     /// Skip the cache lookup but still store the new token (`docker-config`:
     /// a pull secret should last as long as possible).
     pub fresh: bool,
+    /// How the JWT is asked for (`--method oidc`).
+    pub oidc: OidcOpts,
 }
 
 #[derive(Debug)]
@@ -155,8 +190,14 @@ pub fn obtain(request: &Request) -> CliResult<Obtained> {
         }
     }
     let credentials = creds::resolve(&request.aws)?;
-    let blob = make_blob(&credentials, &request.key.identity, &request.key.issuer, &request.endpoint, clock::now())?;
-    let token = exchange(request, &blob, &credentials)?;
+    // Both proofs are bound to the issuer URL exactly as given.
+    let proof = match request.key.method {
+        Method::Gci => {
+            make_blob(&credentials, &request.key.identity, &request.key.issuer, &request.endpoint, clock::now())?
+        }
+        Method::Oidc => oidc::web_identity_token(&credentials, &request.aws, &request.key.issuer, &request.oidc)?.token,
+    };
+    let token = exchange(request, &proof, &credentials)?;
     let claims_exp = read_claims(token.token.expose()).ok().and_then(|c| c.expires_at).map(UnixTime::from_secs);
     let expiry = match (token.expiry, claims_exp) {
         (Some(a), Some(b)) => Some(a.min(b)),
@@ -198,11 +239,11 @@ pub fn make_blob(
 
 fn exchange(
     request: &Request,
-    blob: &Secret,
+    proof: &Secret,
     credentials: &ResolvedCredentials,
 ) -> CliResult<cgaws_core::exchange::ChainguardToken> {
     let key = &request.key;
-    let mut exchange = Exchange::new(&exchange_params(key), blob).map_err(|e| CliError::usage(e.to_string()))?;
+    let mut exchange = Exchange::new(&exchange_params(key), proof).map_err(|e| CliError::usage(e.to_string()))?;
     loop {
         let attempt = exchange.attempts() + 1;
         let timer = Timer::start();
@@ -212,14 +253,18 @@ fn exchange(
         })?;
         match exchange.on_response(&response, clock::jitter()) {
             ExchangeStep::Done(token) => {
-                vlog!("exchange: got a token for {} (attempt {attempt}, {timer})", key.audiences.join(", "));
+                vlog!(
+                    "exchange: got a token for {} with the {} proof (attempt {attempt}, {timer})",
+                    key.audiences.join(", "),
+                    key.method.as_str()
+                );
                 return Ok(token);
             }
             ExchangeStep::Retry { delay_ms } => {
                 vlog!("exchange: HTTP {} is transient; retrying in {delay_ms} ms (attempt {attempt})", response.status);
                 std::thread::sleep(Duration::from_millis(delay_ms));
             }
-            ExchangeStep::Failed(error) => return Err(explain(error, request, credentials)),
+            ExchangeStep::Failed(error) => return Err(explain(error, request, proof, credentials)),
         }
     }
 }
@@ -235,7 +280,7 @@ fn exchange_params(key: &CacheKey) -> ExchangeParams {
 }
 
 /// Turns the issuer's refusal into an actionable message.
-fn explain(error: ExchangeError, request: &Request, credentials: &ResolvedCredentials) -> CliError {
+fn explain(error: ExchangeError, request: &Request, proof: &Secret, credentials: &ResolvedCredentials) -> CliError {
     if !error.is_permission_denied() {
         let e = CliError::failure(error.to_string());
         return match error {
@@ -247,6 +292,22 @@ fn explain(error: ExchangeError, request: &Request, credentials: &ResolvedCreden
     }
     let mut message = error.to_string();
     message.push_str(&format!("\nidentity: {}", request.key.identity));
+    if request.key.method == Method::Oidc {
+        let claims = read_claims(proof.expose()).ok();
+        let claim = |f: fn(&cgaws_core::jwt::JwtClaims) -> Option<&str>| {
+            claims.as_ref().and_then(f).unwrap_or("(none)").to_string()
+        };
+        let (iss, sub) = (claim(|c| c.issuer.as_deref()), claim(|c| c.subject.as_deref()));
+        message.push_str(&format!(
+            "\nAWS token (GetWebIdentityToken): iss {iss}, sub {sub}, credentials from {}",
+            credentials.source
+        ));
+        return CliError::failure(message)
+            .hint(format!(
+                "the identity needs a claim_match rule with issuer {iss:?} and subject {sub:?}; `cgaws spec --method oidc` writes it"
+            ))
+            .hint("an identity with an awsIdentity rule takes the GetCallerIdentity token: use --method gci (or unset CGAWS_METHOD)");
+    }
     match crate::commands::whoami::caller_of(credentials, &request.aws) {
         Some(caller) => message.push_str(&format!(
             "\ncaller: {} (account {}, user id {}), credentials from {}",
@@ -261,6 +322,7 @@ fn explain(error: ExchangeError, request: &Request, credentials: &ResolvedCreden
     CliError::failure(message)
         .hint("the identity's awsIdentity rule (aws_account, arn/arn_pattern, user_id/user_id_pattern) must match the caller; `cgaws whoami` prints the Arn and UserId STS reports")
         .hint("a role's caller is arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION with UserId AROA...:SESSION, not arn:aws:iam::ACCOUNT:role/ROLE")
+        .hint("an identity with a claim_match rule for AWS's token issuer takes --method oidc")
 }
 
 #[cfg(test)]
@@ -294,5 +356,47 @@ mod tests {
             ..TokenArgs::default()
         };
         assert_eq!(bad.resolve(&config, "cgr.dev").unwrap_err().code, 2);
+    }
+
+    fn parse(args: &[&str]) -> CliResult<TokenArgs> {
+        let mut parser = Parser::from_args(args.iter().map(|s| s.to_string()));
+        let mut t = TokenArgs::default();
+        while let Some(flag) = args::next(&mut parser)? {
+            assert!(t.take(&flag, &mut parser)?, "{}", flag.key());
+        }
+        Ok(t)
+    }
+
+    #[test]
+    fn method_flags() {
+        let identity = "66fe8510254166621680aeb498b0249b66900d34/335917336625376d";
+        let t = parse(&["--method", "oidc", "--oidc-algorithm", "RS256", "--identity", identity]).unwrap();
+        assert_eq!((t.method, t.oidc_algorithm), (Some(Method::Oidc), Some(SigningAlgorithm::Rs256)));
+        let r = t.resolve(&Config::default(), "cgr.dev").unwrap();
+        assert_eq!(r.key.method, Method::Oidc);
+        assert_eq!(r.oidc.algorithm, SigningAlgorithm::Rs256);
+        assert_eq!(r.oidc.duration_seconds, 300);
+        assert_eq!(parse(&["--method", "jwt"]).unwrap_err().code, 2);
+        assert_eq!(parse(&["--oidc-algorithm", "PS256"]).unwrap_err().code, 2);
+        // A flag of the other method is a usage error, not silently ignored.
+        for args in [&["--method", "oidc", "--sts-region", "eu-west-1"][..], &["--method", "oidc", "--fips"]] {
+            let mut t = parse(args).unwrap();
+            t.identity = Some(identity.into());
+            assert_eq!(t.resolve(&Config::default(), "cgr.dev").unwrap_err().code, 2, "{args:?}");
+        }
+        let mut t = parse(&["--method", "gci", "--oidc-algorithm", "ES384"]).unwrap();
+        t.identity = Some(identity.into());
+        assert_eq!(t.resolve(&Config::default(), "cgr.dev").unwrap_err().code, 2);
+        // The config file's method applies without a flag; its sts_region only to gci.
+        let config = Config {
+            method: Some(Method::Oidc),
+            sts_region: Some("eu-west-1".into()),
+            identity: Some(identity.into()),
+            ..Config::default()
+        };
+        let r = TokenArgs { method: Some(Method::Oidc), ..TokenArgs::default() }.resolve(&config, "cgr.dev").unwrap();
+        assert_eq!((r.key.method, r.endpoint.clone()), (Method::Oidc, StsEndpoint::global()));
+        let r = TokenArgs { method: Some(Method::Gci), ..TokenArgs::default() }.resolve(&config, "cgr.dev").unwrap();
+        assert_eq!(r.endpoint.host, "sts.eu-west-1.amazonaws.com");
     }
 }

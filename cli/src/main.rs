@@ -14,6 +14,7 @@ mod error;
 mod flow;
 mod http;
 mod log;
+mod oidc;
 mod out;
 
 use std::process::ExitCode;

@@ -36,7 +36,10 @@ before it expires; other registries get `credentials not found in native keychai
 The identity comes from CHAINGUARD_IDENTITY or the cgaws config file
 ($CGAWS_CONFIG, else $XDG_CONFIG_HOME/cgaws/config.json, else
 ~/.config/cgaws/config.json): {\"identity\": \"<40 hex>/<16 hex>\"}; the issuer
-from CHAINGUARD_ISSUER or \"issuer\" there. CGAWS_VERBOSE=1 turns on step logs.
+from CHAINGUARD_ISSUER or \"issuer\" there; the AWS proof from CGAWS_METHOD or
+\"method\" there: gci (default, the signed GetCallerIdentity request) or oidc (a
+JWT from STS GetWebIdentityToken, for an identity with a claim_match rule).
+CGAWS_VERBOSE=1 turns on step logs.
 
 Verbs:
   get     print credentials for the server URL on stdin
@@ -74,8 +77,13 @@ pub fn run(parser: &mut lexopt::Parser) -> CliResult {
         Some("erase") => erase(),
         Some("list") => out::stdout("{}\n"),
         Some("version") => out::stdout(&format!("docker-credential-cgaws (cgaws {})\n", cgaws_core::VERSION)),
-        Some(other) => Err(CliError::usage(format!("unknown credential helper verb {other:?}; expected get, store, erase or list"))),
-        None => Err(CliError::usage("no verb: expected get, store, erase or list").hint("see `cgaws credential-helper --help`")),
+        Some(other) => Err(CliError::usage(format!(
+            "unknown credential helper verb {other:?}; expected get, store, erase or list"
+        ))),
+        None => {
+            Err(CliError::usage("no verb: expected get, store, erase or list")
+                .hint("see `cgaws credential-helper --help`"))
+        }
     }
 }
 

@@ -12,8 +12,9 @@ pub const SUMMARY: &str = "exchange the AWS token for a Chainguard token (cached
 pub const USAGE: &str = concat!(
     "cgaws exchange: get a Chainguard token for an identity\n\n",
     "Usage: cgaws exchange [--identity UIDP] [--audience AUD]... [OPTIONS]\n\n",
-    "Makes the AWS token (as `cgaws token`, bound to the issuer URL as given) and\n",
-    "trades it at <issuer>/sts/exchange. Transient failures (HTTP 502/503, gRPC\n",
+    "Makes the AWS token (as `cgaws token`, bound to the issuer URL as given; with\n",
+    "--method oidc the STS GetWebIdentityToken JWT) and trades it at\n",
+    "<issuer>/sts/exchange. Transient failures (HTTP 502/503, gRPC\n",
     "UNAVAILABLE) are retried, 3 attempts in all; redirects are never followed.\n",
     "Tokens are cached under $XDG_CACHE_HOME/cgaws (default ~/.cache/cgaws) and\n",
     "reused until 5 minutes before they expire: a warm hit needs no AWS\n",
@@ -55,6 +56,7 @@ pub fn run(parser: &mut lexopt::Parser) -> CliResult {
             "identity": request.key.identity,
             "audiences": request.key.audiences,
             "issuer": request.key.issuer,
+            "method": request.key.method.as_str(),
             "from_cache": got.from_cache,
         }))
     } else {

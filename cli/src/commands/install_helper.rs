@@ -9,7 +9,8 @@ use cgaws_core::identity::validate_identity_uidp;
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
 
-pub const SUMMARY: &str = "add cgaws to ~/.docker/config.json credHelpers (other entries kept) and link docker-credential-cgaws";
+pub const SUMMARY: &str =
+    "add cgaws to ~/.docker/config.json credHelpers (other entries kept) and link docker-credential-cgaws";
 
 pub const USAGE: &str = "\
 cgaws install-helper: use cgaws as Docker's credential helper for cgr.dev
@@ -23,7 +24,7 @@ A file that is not valid JSON is left alone (exit 1).
 
 Docker runs `docker-credential-cgaws`, so unless one is already on PATH a
 symbolic link of that name to this binary is made next to it (or in --link-dir).
-With --identity/--issuer, also writes them to the cgaws config file, where the
+With --identity/--issuer/--method, also writes them to the cgaws config file, where the
 helper finds them. The equivalent by hand:
   ln -s \"$(command -v cgaws)\" /usr/local/bin/docker-credential-cgaws
   jq '.credHelpers[\"cgr.dev\"]=\"cgaws\"' ~/.docker/config.json > tmp && mv tmp ~/.docker/config.json
@@ -32,6 +33,8 @@ Options:
   --registry HOST      registry to wire (repeatable; cgr.dev or *.cgr.dev; default cgr.dev)
   --identity UIDP      also save the identity in the cgaws config file
   --issuer URL         also save the issuer in the cgaws config file
+  --method gci|oidc    also save the proof method in the cgaws config file (oidc: an STS
+                       GetWebIdentityToken JWT for an identity with a claim_match rule)
   --docker-config FILE the Docker config file to edit
   --link-dir DIR       where to make the docker-credential-cgaws link
   --no-link            do not make the link
@@ -44,6 +47,7 @@ pub fn run(parser: &mut lexopt::Parser) -> CliResult {
     let mut registries: Vec<String> = Vec::new();
     let mut identity = None;
     let mut issuer = None;
+    let mut method = None;
     let mut docker_config = None;
     let mut link_dir = None;
     let mut link = true;
@@ -54,7 +58,9 @@ pub fn run(parser: &mut lexopt::Parser) -> CliResult {
                 let value = args::nonempty(parser, &flag)?;
                 let host = registry_host(&value);
                 if !is_chainguard_registry(&host) {
-                    return Err(CliError::usage(format!("--registry {value:?}: the helper only serves cgr.dev and *.cgr.dev")));
+                    return Err(CliError::usage(format!(
+                        "--registry {value:?}: the helper only serves cgr.dev and *.cgr.dev"
+                    )));
                 }
                 if !registries.contains(&host) {
                     registries.push(host);
@@ -66,6 +72,7 @@ pub fn run(parser: &mut lexopt::Parser) -> CliResult {
                 identity = Some(v);
             }
             "--issuer" => issuer = Some(args::nonempty(parser, &flag)?),
+            "--method" => method = Some(crate::oidc::method_flag(parser, &flag)?),
             "--docker-config" => docker_config = Some(PathBuf::from(args::nonempty(parser, &flag)?)),
             "--link-dir" => link_dir = Some(PathBuf::from(args::nonempty(parser, &flag)?)),
             "--no-link" => link = false,
@@ -78,7 +85,8 @@ pub fn run(parser: &mut lexopt::Parser) -> CliResult {
     }
     let path = match docker_config {
         Some(p) => p,
-        None => docker_config_path().ok_or_else(|| CliError::failure("cannot locate the Docker config: set HOME or DOCKER_CONFIG"))?,
+        None => docker_config_path()
+            .ok_or_else(|| CliError::failure("cannot locate the Docker config: set HOME or DOCKER_CONFIG"))?,
     };
     let (document, mode) = read_docker_config(&path)?;
     let updated = add_cred_helpers(document, &registries)
@@ -90,12 +98,14 @@ pub fn run(parser: &mut lexopt::Parser) -> CliResult {
     }
     let mut report = String::new();
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|e| CliError::failure(format!("cannot create {}: {e}", parent.display())))?;
+        std::fs::create_dir_all(parent)
+            .map_err(|e| CliError::failure(format!("cannot create {}: {e}", parent.display())))?;
     }
-    write_atomic(&path, text.as_bytes(), mode, true).map_err(|e| CliError::failure(format!("cannot write {}: {e}", path.display())))?;
+    write_atomic(&path, text.as_bytes(), mode, true)
+        .map_err(|e| CliError::failure(format!("cannot write {}: {e}", path.display())))?;
     report.push_str(&format!("{}: credHelpers {} -> cgaws\n", path.display(), registries.join(", ")));
-    if identity.is_some() || issuer.is_some() {
-        report.push_str(&save_config(identity, issuer)?);
+    if identity.is_some() || issuer.is_some() || method.is_some() {
+        report.push_str(&save_config(identity, issuer, method)?);
     }
     if link {
         report.push_str(&make_link(link_dir)?);
@@ -151,7 +161,11 @@ pub fn add_cred_helpers(mut document: Value, registries: &[String]) -> Result<Va
     Ok(document)
 }
 
-fn save_config(identity: Option<String>, issuer: Option<String>) -> CliResult<String> {
+fn save_config(
+    identity: Option<String>,
+    issuer: Option<String>,
+    method: Option<crate::oidc::Method>,
+) -> CliResult<String> {
     let path = config::path().ok_or_else(|| CliError::failure("cannot locate the cgaws config file: set HOME"))?;
     let mut value = match std::fs::read(&path) {
         Ok(bytes) => {
@@ -167,12 +181,17 @@ fn save_config(identity: Option<String>, issuer: Option<String>) -> CliResult<St
     if let Some(i) = issuer {
         value["issuer"] = json!(i);
     }
+    if let Some(m) = method {
+        value["method"] = json!(m.as_str());
+    }
     let mut text = serde_json::to_string_pretty(&value).map_err(|e| CliError::failure(e.to_string()))?;
     text.push('\n');
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| CliError::failure(format!("cannot create {}: {e}", parent.display())))?;
+        std::fs::create_dir_all(parent)
+            .map_err(|e| CliError::failure(format!("cannot create {}: {e}", parent.display())))?;
     }
-    write_atomic(&path, text.as_bytes(), 0o600, true).map_err(|e| CliError::failure(format!("cannot write {}: {e}", path.display())))?;
+    write_atomic(&path, text.as_bytes(), 0o600, true)
+        .map_err(|e| CliError::failure(format!("cannot write {}: {e}", path.display())))?;
     Ok(format!("{}: saved\n", path.display()))
 }
 
@@ -191,15 +210,22 @@ fn make_link(dir: Option<PathBuf>) -> CliResult<String> {
     }
     let dir = match dir {
         Some(d) => d,
-        None => exe.parent().map(Path::to_path_buf).ok_or_else(|| CliError::failure("cannot locate this binary's directory"))?,
+        None => exe
+            .parent()
+            .map(Path::to_path_buf)
+            .ok_or_else(|| CliError::failure("cannot locate this binary's directory"))?,
     };
     let link = dir.join(NAME);
     if std::fs::read_link(&link).is_ok_and(|target| target == exe) {
         return Ok(format!("{}: already links to {}\n", link.display(), exe.display()));
     }
     if link.symlink_metadata().is_ok() {
-        return Err(CliError::failure(format!("{} exists and is not a link to {}; not replacing it", link.display(), exe.display()))
-            .hint("remove it, or pass --link-dir or --no-link"));
+        return Err(CliError::failure(format!(
+            "{} exists and is not a link to {}; not replacing it",
+            link.display(),
+            exe.display()
+        ))
+        .hint("remove it, or pass --link-dir or --no-link"));
     }
     symlink(&exe, &link).map_err(|e| {
         CliError::failure(format!("cannot create {}: {e}", link.display()))
@@ -207,7 +233,10 @@ fn make_link(dir: Option<PathBuf>) -> CliResult<String> {
     })?;
     let mut report = format!("{} -> {}\n", link.display(), exe.display());
     if on_path(NAME).is_none() {
-        report.push_str(&format!("note: {} is not on PATH; Docker will not find the helper until it is\n", dir.display()));
+        report.push_str(&format!(
+            "note: {} is not on PATH; Docker will not find the helper until it is\n",
+            dir.display()
+        ));
     }
     Ok(report)
 }
@@ -228,7 +257,8 @@ mod tests {
 
     #[test]
     fn keeps_other_entries() {
-        let doc = json!({"auths": {"ghcr.io": {"auth": "x"}}, "credHelpers": {"gcr.io": "gcloud"}, "credsStore": "desktop"});
+        let doc =
+            json!({"auths": {"ghcr.io": {"auth": "x"}}, "credHelpers": {"gcr.io": "gcloud"}, "credsStore": "desktop"});
         let out = add_cred_helpers(doc, &["cgr.dev".into(), "foo.cgr.dev".into()]).unwrap();
         assert_eq!(out["auths"]["ghcr.io"]["auth"], "x");
         assert_eq!(out["credsStore"], "desktop");
