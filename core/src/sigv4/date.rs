@@ -6,8 +6,23 @@ use crate::time::UnixTime;
 const MIN_SECS: i64 = -62_167_219_200;
 const MAX_SECS: i64 = 253_402_300_799;
 
-/// `YYYYMMDDTHHMMSSZ`, the same text as [`UnixTime::amz_date`].
-pub(crate) fn amz_date(time: UnixTime) -> String {
+/// `YYYYMMDDTHHMMSSZ`, on the stack.
+pub(crate) struct AmzDate([u8; 16]);
+
+impl AmzDate {
+    pub(crate) fn as_str(&self) -> &str {
+        // Digits, `T` and `Z`: always ASCII.
+        core::str::from_utf8(&self.0).unwrap_or_default()
+    }
+
+    /// `YYYYMMDD`, the date of the credential scope.
+    pub(crate) fn date_stamp(&self) -> &str {
+        self.as_str().get(..8).unwrap_or_default()
+    }
+}
+
+/// The same text as [`UnixTime::amz_date`].
+pub(crate) fn amz_date(time: UnixTime) -> AmzDate {
     let secs = time.secs().clamp(MIN_SECS, MAX_SECS);
     let days = secs.div_euclid(86_400);
     let tod = secs.rem_euclid(86_400);
@@ -37,7 +52,7 @@ pub(crate) fn amz_date(time: UnixTime) -> String {
     put(13, 2, tod % 60);
     out[8] = b'T';
     out[15] = b'Z';
-    core::str::from_utf8(&out).unwrap_or_default().to_string()
+    AmzDate(out)
 }
 
 #[cfg(test)]
@@ -51,13 +66,13 @@ mod tests {
         while secs < 253_402_300_799 + 86_400 {
             for t in [secs, secs - 1, secs + 86_399] {
                 let t = UnixTime::from_secs(t);
-                assert_eq!(amz_date(t), t.amz_date(), "{}", t.secs());
+                assert_eq!(amz_date(t).as_str(), t.amz_date(), "{}", t.secs());
             }
             secs += 7_919_993;
         }
         for t in [0, -1, 951_868_799, 1_768_464_000, i64::MIN, i64::MAX] {
             let t = UnixTime::from_secs(t);
-            assert_eq!(amz_date(t), t.amz_date(), "{}", t.secs());
+            assert_eq!(amz_date(t).as_str(), t.amz_date(), "{}", t.secs());
         }
     }
 }

@@ -154,7 +154,7 @@ pub fn sign(
     validate(request, params)?;
     let settings = &params.settings;
     let amz_date = date::amz_date(params.time);
-    let date_stamp = &amz_date[..8];
+    let (date_stamp, amz_date) = (amz_date.date_stamp(), amz_date.as_str());
     let mut scope = String::with_capacity(date_stamp.len() + params.region.len() + params.service.len() + 16);
     for part in [date_stamp, "/", params.region, "/", params.service, "/aws4_request"] {
         scope.push_str(part);
@@ -187,7 +187,7 @@ pub fn sign(
             if let (Some(token), true) = (token, token_signed) {
                 request.headers.push(("X-Amz-Security-Token".into(), token.into()));
             }
-            request.headers.push(("X-Amz-Date".into(), amz_date.clone()));
+            request.headers.push(("X-Amz-Date".into(), amz_date.into()));
             if settings.content_sha256_header {
                 request.headers.push(("x-amz-content-sha256".into(), payload_hash.clone()));
             }
@@ -195,7 +195,7 @@ pub fn sign(
             let mut signed_headers = String::with_capacity(128);
             write_canonical_headers(&request.headers, &mut cr, &mut signed_headers);
             finish_canonical_request(&mut cr, &signed_headers, &payload_hash);
-            let output = finish(params, cache, &amz_date, &scope, cr, signed_headers);
+            let output = finish(params, cache, amz_date, &scope, cr, signed_headers);
             let akid = params.credentials.access_key_id();
             let mut authorization =
                 String::with_capacity(ALGORITHM.len() + akid.len() + scope.len() + output.signed_headers.len() + 128);
@@ -227,7 +227,7 @@ pub fn sign(
             let mut added: Vec<(&str, &str)> = vec![
                 ("X-Amz-Algorithm", ALGORITHM),
                 ("X-Amz-Credential", &credential),
-                ("X-Amz-Date", &amz_date),
+                ("X-Amz-Date", amz_date),
                 ("X-Amz-SignedHeaders", &signed_headers),
                 ("X-Amz-Expires", &expires),
             ];
@@ -239,7 +239,7 @@ pub fn sign(
             finish_canonical_request(&mut cr, &signed_headers, &payload_hash);
             let mut query = request.query.clone();
             append_query(&mut query, &added);
-            let output = finish(params, cache, &amz_date, &scope, cr, signed_headers.clone());
+            let output = finish(params, cache, amz_date, &scope, cr, signed_headers.clone());
             append_query(&mut query, &[("X-Amz-Signature", &output.signature)]);
             if let (Some(token), false) = (token, token_signed) {
                 append_query(&mut query, &[("X-Amz-Security-Token", token)]);
@@ -329,7 +329,7 @@ pub(crate) fn finish(
     encoding::push_hex32(&Sha256::digest(canonical_request.as_bytes()).into(), &mut string_to_sign);
     let mac = cache.sign(
         params.credentials.secret_access_key(),
-        &amz_date[..8],
+        amz_date.get(..8).unwrap_or_default(),
         params.region,
         params.service,
         string_to_sign.as_bytes(),

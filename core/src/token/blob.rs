@@ -81,7 +81,8 @@ pub fn generate_token_unchecked_identity(
         return Err(TokenError::Signing(sigv4::SigningError::InvalidHeaderValue { name: "Host".into() }));
     }
 
-    let amz_date = sigv4::date::amz_date(params.time);
+    let date = sigv4::date::amz_date(params.time);
+    let amz_date = date.as_str();
     let token = credentials.session_token().map(|t| t.expose());
     let signed_headers = match token {
         Some(_) => "accept;chainguard-audience;chainguard-identity;host;x-amz-date;x-amz-security-token",
@@ -99,7 +100,7 @@ pub fn generate_token_unchecked_identity(
     cr.push_str("\nhost:");
     push_trimmed_value(host, &mut cr);
     cr.push_str("\nx-amz-date:");
-    cr.push_str(&amz_date);
+    cr.push_str(amz_date);
     if let Some(token) = token {
         cr.push_str("\nx-amz-security-token:");
         push_trimmed_value(token, &mut cr);
@@ -109,12 +110,12 @@ pub fn generate_token_unchecked_identity(
     }
 
     let mut scope = String::with_capacity(region.len() + 24);
-    for part in [&amz_date[..8], "/", region, "/sts/aws4_request"] {
+    for part in [date.date_stamp(), "/", region, "/sts/aws4_request"] {
         scope.push_str(part);
     }
     let signing_params =
         SigningParams { credentials, region, service: "sts", time: params.time, settings: SigningSettings::default() };
-    let signing = sigv4::finish(&signing_params, cache, &amz_date, &scope, cr, signed_headers.to_string());
+    let signing = sigv4::finish(&signing_params, cache, amz_date, &scope, cr, signed_headers.to_string());
 
     let mut wire = String::with_capacity(
         400 + 2 * scope.len() + audience.len() + identity.len() + host.len() + signed_headers.len() + token_len,
@@ -141,7 +142,7 @@ pub fn generate_token_unchecked_identity(
         "\r\nChainguard-Identity: ",
         identity,
         "\r\nX-Amz-Date: ",
-        &amz_date,
+        amz_date,
     ] {
         wire.push_str(part);
     }
