@@ -184,6 +184,43 @@ pub fn web_identity_token(
     }
 }
 
+/// `cgaws spec --method oidc`: the `claim_match` rule for the JWT STS mints for the
+/// ambient credentials (its `iss` and `sub`), as chainctl flags or Terraform.
+pub fn spec(name: Option<String>, format: cgaws_core::rules::SpecFormat, aws: &AwsOpts) -> CliResult {
+    use cgaws_core::rules::SpecFormat;
+    use cgaws_core::sts::web_identity_token::ClaimMatchSpec;
+    let config = crate::config::load()?;
+    let audience = args::env("CHAINGUARD_ISSUER")
+        .or_else(|| config.issuer.clone())
+        .unwrap_or_else(|| cgaws_core::exchange::DEFAULT_ISSUER.to_string());
+    let mut aws = aws.clone();
+    if aws.profile.is_none() && args::env("AWS_PROFILE").is_none() {
+        aws.profile = config.profile.clone();
+    }
+    if aws.region.is_none() {
+        aws.region = config.region.clone();
+    }
+    let credentials = crate::creds::resolve(&aws)?;
+    let jwt = web_identity_token(&credentials, &aws, &audience, &OidcOpts::default())?;
+    let rule = ClaimMatchSpec::from_token(jwt.token.expose())
+        .map_err(|e| CliError::failure(format!("the token from GetWebIdentityToken: {e}")))?;
+    let name = name.unwrap_or_else(|| rule.default_name());
+    crate::log::stderr(&format!(
+        "cgaws: claim_match rule for AWS tokens issued by {} for {}\n",
+        rule.issuer, rule.subject
+    ));
+    if rule.subject.contains(":role/") {
+        crate::log::stderr(
+            "cgaws: note: the subject is the role, so every session of it is accepted (the token does not name sessions)\n",
+        );
+    }
+    let text = match format {
+        SpecFormat::Chainctl => rule.chainctl_command(&name),
+        SpecFormat::Terraform => rule.terraform(&name),
+    };
+    crate::out::stdout(&text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

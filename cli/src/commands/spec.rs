@@ -23,7 +23,14 @@ Terraform resource. Notes about the choice go to stderr.
 
 With --arn and --user-id, writes the rule for that caller instead, offline.
 
+With --method oidc (or CGAWS_METHOD=oidc, config \"method\"), asks STS
+GetWebIdentityToken for a JWT instead and prints the claim_match rule for its
+iss and sub (the role ARN for a role session): the chainctl command
+(`chainctl iam identities create NAME --identity-issuer=ISS --subject=SUB`) or
+a Terraform resource with a claim_match block.
+
 Options:
+  --method gci|oidc            rule for the GetCallerIdentity token (default) or the STS JWT
   --name NAME                  the identity's name (default: the role or user name)
   --session any|exact          accept any session of the role (default), or only this one
                                (EC2: the instance id; Lambda: the function name)
@@ -41,10 +48,13 @@ pub fn run(parser: &mut lexopt::Parser) -> CliResult {
     let mut options = SpecOptions::default();
     let mut offline = OfflineCaller::default();
     let mut aws = AwsOpts::default();
+    let (mut method, mut session_given) = (None, false);
     while let Some(flag) = args::next(parser)? {
         match flag.key().as_str() {
+            "--method" => method = Some(crate::oidc::method_flag(parser, &flag)?),
             "--name" => options.name = Some(args::nonempty(parser, &flag)?),
             "--session" => {
+                session_given = true;
                 options.session = match args::value(parser, &flag)?.as_str() {
                     "any" => SessionMode::Any,
                     "exact" => SessionMode::Exact,
@@ -63,6 +73,12 @@ pub fn run(parser: &mut lexopt::Parser) -> CliResult {
             "--region" => aws.region = Some(args::nonempty(parser, &flag)?),
             _ => args::common(flag, "spec", USAGE)?,
         }
+    }
+    if crate::oidc::resolve_method(method, &crate::config::load()?)? == crate::oidc::Method::Oidc {
+        if offline.given() || session_given {
+            return Err(CliError::usage("--arn, --user-id, --account and --session go with --method gci"));
+        }
+        return crate::oidc::spec(options.name, options.format, &aws);
     }
     let (account, arn, user_id) = current_caller(offline, &aws)?;
     let caller = AwsCaller { account: &account, arn: &arn, user_id: &user_id };
