@@ -222,6 +222,7 @@ def test_sign_adds_only_date_token_and_authorization():
     assert signed.headers["X-Custom"] == "7"
     assert signed.signed_headers == "content-type;host;x-amz-date;x-amz-security-token;x-custom"
     assert signed.body == b'{"a": 1}'
+    assert signed.method == "POST" and signed.canonical_request.startswith("POST\n")
     assert signed.canonical_request.split("\n")[1] == "/a/b"
     assert TOKEN not in repr(signed) and signed.signature not in repr(signed)
 
@@ -276,6 +277,8 @@ def test_sign_duplicate_headers_and_content_sha():
         ("GET", "https://example.com/", None, {"presign_expires": 0}),
         ("GET", "https://example.com/", None, {"presign_expires": 604_801}),
         ("GET", "https://example.com/", None, {"presign_expires": "soon"}),
+        ("GET", "https://example.com/", None, {"presign_expires": 10**30}),
+        ("GET", "https://example.com/", None, {"presign_expires": -5}),
     ],
 )
 def test_sign_refuses(method, url, headers, kwargs):
@@ -461,3 +464,12 @@ def test_package_stub_matches_module():
         elif isinstance(node, ast.ImportFrom):
             declared.update(a.asname for a in node.names if a.asname)
     assert set(cgaws.__all__) <= declared, set(cgaws.__all__) - declared
+
+
+def test_metadata_endpoints_bypass_proxies():
+    from cgaws import _driver
+
+    for host in ("169.254.169.254", "169.254.170.2", "fd00:ec2::254", "169.254.170.23"):
+        assert _driver._is_metadata_host(host), host
+    for host in ("127.0.0.1", "sts.amazonaws.com", "10.0.0.1", "::1", None, ""):
+        assert not _driver._is_metadata_host(host), host

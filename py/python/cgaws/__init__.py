@@ -324,7 +324,8 @@ def sign(
     ``unsigned_payload=True``, or the value of an ``x-amz-content-sha256`` header
     when one is given (that header is then signed too, as S3 wants).
     ``normalize_path=False`` keeps ``.``/``..``/``//`` in the path (S3).
-    ``credentials=None`` uses the default AWS chain.
+    ``credentials=None`` uses the default AWS chain. The method is upper-cased;
+    the URL's path and query are signed as written (already percent-encoded).
     """
     creds = credentials if type(credentials) is Credentials else _credentials(credentials)
     if body is None:
@@ -338,11 +339,13 @@ def sign(
         if seconds is None:
             raise InvalidArgumentError("presign_expires must be seconds or a timedelta", argument="presign_expires")
         presign_expires = int(seconds())
-    if isinstance(presign_expires, bool) or (presign_expires is not None and presign_expires <= 0):
+    if isinstance(presign_expires, bool) or (presign_expires is not None and not 0 < presign_expires <= 604_800):
         raise InvalidArgumentError("presign_expires must be 1 to 604800 seconds", argument="presign_expires")
+    if not isinstance(method, str) or not isinstance(url, str):
+        raise InvalidArgumentError("method and url must be str")
     t = int(_time.time()) if time is None else _epoch_seconds(time, "time")
     fields = _core.sign(
-        method,
+        method.upper(),  # as botocore: AWS signs and expects upper-case methods
         url,
         _header_pairs(headers),
         body,
