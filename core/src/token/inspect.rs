@@ -30,7 +30,12 @@ pub struct Inspection {
 pub fn inspect(blob: &str) -> Result<Inspection, PrecheckError> {
     let request = decode(blob)?;
     let authorization = request.first("authorization").and_then(|a| parse_authorization(a).ok());
-    let shorten = |sig: &str| format!("{}…", &sig[..sig.len().min(8)]);
+    // At most 8 characters, cut on a character boundary: a hostile blob's
+    // `Signature=` need not be hex, nor ASCII.
+    let shorten = |sig: &str| {
+        let end = sig.char_indices().nth(8).map_or(sig.len(), |(i, _)| i);
+        format!("{}…", &sig[..end])
+    };
     let headers = request
         .headers
         .iter()
