@@ -3,7 +3,7 @@
 //! method hands back what happened.
 
 use crate::convert::request_tuple;
-use crate::errors::{raise, Kw};
+use crate::errors::{guard, raise, Kw};
 use crate::Credentials;
 use cgaws_core::provider::{
     Action, Answer, ChainConfig, ChainError, CredentialChain, Env, ProcessOutput, ResolvedCredentials, TransportError,
@@ -76,7 +76,7 @@ impl PyCredentialChain {
     /// `("run_process", argv)`, `("sleep", millis)` or `("done", credentials, warnings)`;
     /// raises `NoCredentialsError` when the chain ends without credentials.
     fn next_action<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        match self.inner.next_action() {
+        match guard(py, || Ok(self.inner.next_action()))? {
             Action::ReadFile { path } => ("read_file", path).into_pyobject(py),
             Action::Http { request, timeout_ms } => {
                 ("http", request_tuple(py, &request, timeout_ms)?).into_pyobject(py)

@@ -54,3 +54,34 @@ fn build(py: Python<'_>, class: &str, message: String, kwargs: &[(&str, Kw)]) ->
 pub fn raise(py: Python<'_>, class: &str, message: String, kwargs: &[(&str, Kw)]) -> PyErr {
     build(py, class, message, kwargs).unwrap_or_else(|e| e)
 }
+
+thread_local! {
+    static PANIC_AT: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Installed at module init: a panic in this extension (a bug in the core) is
+/// recorded by location only, never printed (its message could quote input).
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let at = info.location().map(|l| format!("{}:{}", l.file(), l.line()));
+        PANIC_AT.with(|p| *p.borrow_mut() = at);
+    }));
+}
+
+/// Runs `f`; a panic inside becomes `cgaws.Error` ("internal error ... a bug")
+/// instead of PyO3's `PanicException` (a `BaseException`). Needs panic=unwind,
+/// which pyproject.toml sets for the extension's build.
+pub fn guard<T>(py: Python<'_>, f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(result) => result,
+        Err(_) => {
+            let at = PANIC_AT.with(|p| p.borrow_mut().take()).map(|l| format!(" at {l}")).unwrap_or_default();
+            Err(raise(
+                py,
+                "Error",
+                format!("internal error in the cgaws core{at}: this is a bug, please report it"),
+                &[("internal", Kw::Bool(true))],
+            ))
+        }
+    }
+}

@@ -12,6 +12,7 @@
 mod chain;
 mod convert;
 mod errors;
+mod verify;
 mod whoami;
 
 use cgaws_core::exchange::{Exchange, ExchangeError, ExchangeParams, ExchangeStep};
@@ -20,7 +21,7 @@ use cgaws_core::sigv4::{self, PayloadHash, SignatureLocation, SigningKeyCache, S
 use cgaws_core::token::{self, PrecheckOptions, StsEndpoint, TokenError, TokenParams};
 use cgaws_core::{Credentials as CoreCredentials, Secret, UnixTime};
 use convert::{datetime_from_secs, epoch_seconds_of};
-use errors::{raise, Kw};
+use errors::{guard, raise, Kw};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 use std::sync::{LazyLock, Mutex, MutexGuard};
@@ -184,15 +185,17 @@ fn generate_token(
     let params =
         TokenParams { identity, audience, endpoint: sts_endpoint(py, sts_region)?, time: UnixTime::from_secs(time) };
     let credentials = &credentials.get().inner;
-    let signed = {
-        let mut cache = key_cache();
-        if check_identity {
-            token::generate_token(credentials, &params, &mut cache)
-        } else {
-            token::blob::generate_token_unchecked_identity(credentials, &params, &mut cache)
-        }
-    };
-    signed.map(|s| s.blob).map_err(|e| token_error(py, e))
+    guard(py, || {
+        let signed = {
+            let mut cache = key_cache();
+            if check_identity {
+                token::generate_token(credentials, &params, &mut cache)
+            } else {
+                token::blob::generate_token_unchecked_identity(credentials, &params, &mut cache)
+            }
+        };
+        signed.map(|s| s.blob).map_err(|e| token_error(py, e))
+    })
 }
 
 /// The target of a URL given to `sign`: the core's URL parser refuses spaces, but
@@ -280,11 +283,11 @@ fn sign<'py>(
         time: UnixTime::from_secs(time),
         settings,
     };
-    let output = {
+    let output = guard(py, || {
         let mut cache = key_cache();
         sigv4::sign(&mut request, &params, &mut cache)
-    }
-    .map_err(|e| raise(py, "InvalidArgumentError", e.to_string(), &[]))?;
+            .map_err(|e| raise(py, "InvalidArgumentError", e.to_string(), &[]))
+    })?;
     let out = PyDict::new(py);
     out.set_item("method", &request.method)?;
     out.set_item("url", request.url())?;
@@ -308,7 +311,7 @@ fn precheck_error(py: Python<'_>, e: &token::PrecheckError) -> PyErr {
 /// `inspect(token) -> dict`: what a token says, secrets redacted.
 #[pyfunction]
 fn inspect<'py>(py: Python<'py>, token: &str) -> PyResult<Bound<'py, PyDict>> {
-    let i = token::inspect(token.trim()).map_err(|e| precheck_error(py, &e))?;
+    let i = guard(py, || token::inspect(token.trim()).map_err(|e| precheck_error(py, &e)))?;
     let out = PyDict::new(py);
     out.set_item("method", &i.method)?;
     out.set_item("host", &i.host)?;
@@ -349,7 +352,7 @@ fn precheck<'py>(
     let mut options = PrecheckOptions::new(identity, String::new(), UnixTime::from_secs(now));
     options.audiences = audiences;
     options.allowed_hosts = sts_hosts;
-    let ok = token::precheck(token.trim(), &options).map_err(|e| precheck_error(py, &e))?;
+    let ok = guard(py, || token::precheck(token.trim(), &options).map_err(|e| precheck_error(py, &e)))?;
     let out = PyDict::new(py);
     out.set_item("host", &ok.host)?;
     out.set_item("identity", &ok.identity)?;
@@ -418,7 +421,7 @@ impl PyExchange {
         bearer: String,
     ) -> PyResult<Self> {
         let params = ExchangeParams { issuer, identity, audiences, scopes, caps };
-        let inner = Exchange::new(&params, &Secret::new(bearer)).map_err(|e| exchange_error(py, e))?;
+        let inner = guard(py, || Exchange::new(&params, &Secret::new(bearer)).map_err(|e| exchange_error(py, e)))?;
         Ok(PyExchange { inner })
     }
 
@@ -438,7 +441,7 @@ impl PyExchange {
         jitter: f64,
     ) -> PyResult<Bound<'py, PyTuple>> {
         let response = cgaws_core::HttpResponse { status, headers, body };
-        match self.inner.on_response(&response, jitter) {
+        match guard(py, || Ok(self.inner.on_response(&response, jitter)))? {
             ExchangeStep::Done(t) => {
                 ("done", t.token.expose(), t.expiry.map(UnixTime::secs), t.refresh_token.as_ref().map(Secret::expose))
                     .into_pyobject(py)
@@ -468,6 +471,7 @@ fn epoch_seconds(py: Python<'_>, value: &Bound<'_, PyAny>, name: &str) -> PyResu
 
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    errors::install_panic_hook();
     m.add("VERSION", cgaws_core::VERSION)?;
     m.add("DEFAULT_AUDIENCE", token::DEFAULT_AUDIENCE)?;
     m.add("DEFAULT_ISSUER", cgaws_core::exchange::DEFAULT_ISSUER)?;
@@ -477,6 +481,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Credentials>()?;
     m.add_class::<PyExchange>()?;
     m.add_class::<chain::PyCredentialChain>()?;
+    m.add_class::<verify::PyVerification>()?;
+    m.add_function(wrap_pyfunction!(verify::verify_start, m)?)?;
     m.add_function(wrap_pyfunction!(generate_token, m)?)?;
     m.add_function(wrap_pyfunction!(sign, m)?)?;
     m.add_function(wrap_pyfunction!(inspect, m)?)?;

@@ -1,7 +1,7 @@
 //! STS `GetCallerIdentity` for `cgaws.whoami`: where to send it (the AWS
 //! configuration's STS endpoint), the signed request, and reading the answer.
 
-use crate::errors::{raise, Kw};
+use crate::errors::{guard, raise, Kw};
 use crate::{key_cache, Credentials};
 use cgaws_core::provider::{config_file_paths, resolve_region, selected_profile, sts_send_endpoint, Env, ProfileFiles};
 use cgaws_core::sts::{self, StsResponseError};
@@ -32,8 +32,9 @@ pub fn caller_identity_request<'py>(
     region: Option<String>,
 ) -> PyResult<Bound<'py, PyTuple>> {
     let config_error = |message: String| raise(py, "InvalidArgumentError", message, &[("argument", Kw::str("config"))]);
-    let files =
-        ProfileFiles::parse(config.as_deref(), credentials_file.as_deref()).map_err(|e| config_error(e.to_string()))?;
+    let files = guard(py, || {
+        ProfileFiles::parse(config.as_deref(), credentials_file.as_deref()).map_err(|e| config_error(e.to_string()))
+    })?;
     let (profile, _) = selected_profile(&env, None);
     let creds = credentials.get();
     let region = region
@@ -58,7 +59,7 @@ pub fn parse_caller_identity(
     body: Vec<u8>,
 ) -> PyResult<(String, String, String)> {
     let response = HttpResponse { status, headers, body };
-    match sts::parse_get_caller_identity(&response) {
+    match guard(py, || Ok(sts::parse_get_caller_identity(&response)))? {
         Ok(id) => Ok((id.account, id.arn, id.user_id)),
         Err(StsResponseError::Service(e)) => {
             let message = e.to_string();

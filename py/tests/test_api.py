@@ -339,11 +339,13 @@ def test_error_hierarchy():
         cgaws.InvalidIdentityError,
         cgaws.InvalidArgumentError,
         cgaws.PrecheckError,
+        cgaws.VerifyError,
         cgaws.ExchangeError,
         cgaws.StsError,
         cgaws.TransportError,
     ):
         assert issubclass(cls, cgaws.Error) and not issubclass(cls, RuntimeError)
+    assert issubclass(cgaws.PrecheckError, cgaws.VerifyError)
     e = cgaws.ExchangeError("no", status=403, code=7)
     assert e.permission_denied and e.location is None
     assert cgaws.ExchangeError("no", status=403).permission_denied
@@ -473,3 +475,23 @@ def test_metadata_endpoints_bypass_proxies():
         assert _driver._is_metadata_host(host), host
     for host in ("127.0.0.1", "sts.amazonaws.com", "10.0.0.1", "::1", None, ""):
         assert not _driver._is_metadata_host(host), host
+
+
+# A blob the core's fuzzer found to panic inspect() (a char boundary cut in the
+# signature): through Python it must give an answer or a cgaws.Error, never
+# kill the interpreter (the extension unwinds and turns panics into errors).
+PANIC_BLOB = "UE9TVCAvP0FjdGlvbj1HZXRDYWxsZXJJZGVudGl0eSZWZXJzaW9uPTIwMTEtMDYtMTUgSFRUUC8xLjENCkhvc2Q6IHN0cy5hbWF6b25hd3MuY29tDQpVc2VyLUFnZW50OiBjZ2F3cy8wLjEuMA0KQ29udGVudC1MZW5ndGg6IDANCkFjY2VwdDogYXBwbGljYXRpb24vanNvbg0KQXV0aG9yaXphdGlvbjogQVdTNC1ITUFDLVNIQTI1NiBDcmVkZW50aWFsPUFLSURFWEFNUExFLzIwMjYwMTE1L3VzLWVhc3QtMS9zdHMvYXdzNF9yZXF1ZXN0LCBTaWduZWRIZWFkZXJzPWFjY2VwdDtjaGFpbmd1YXJkLWF1ZGllbmNlO2NoYWluZ3VhcmQtaWRlbnRpdHk7aG9zdDt4LWFtei1kYXRlLCBTaWduYXR1cmU9ZmN2YTBmZN2zIDVhNmI5MzVkOWYzZmJjZjZiOGFlYTA0MDE4ODRkNzVlMmRkMjJjNTYzZjg3NDdmNGQwOGFlMw0KQ2hhaW5ndWFyZC1BdWRpZW5jZTogaHR0cHM6Ly9pc3N1ZXIuZW5mb3JjZS5kZXYNCkNoYWluZ3VhcmQtSWRlbnRpdHk6IDY2ZmU4NTEwMjU0MTY2NjIxNjgwYWViNDk4YjAyNDliNjY5MDBkMzQvMzM1OTE3MzM2NjI1Mzc2ZA0KWC1BbXotRGF0ZTogMjAyNjAxMTVUMDgwMDAwWg0KDQo="
+
+
+def test_core_bug_is_an_error_not_a_crash():
+    code = (
+        "import cgaws, sys\n"
+        "try:\n"
+        f"    cgaws.inspect({PANIC_BLOB!r}); print('ok')\n"
+        "except cgaws.Error as e:\n"
+        "    print('error', type(e).__name__, getattr(e, 'internal', None))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert done.stdout.startswith(("ok", "error")), done.stdout
+    assert "panicked" not in done.stderr

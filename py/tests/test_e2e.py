@@ -233,3 +233,89 @@ def test_imds_failure_is_reported(monkeypatch, emulators):
     with pytest.raises(cgaws.NoCredentialsError) as info:
         cgaws.load_credentials()
     assert info.value.attempts[-1][0] == "imds"
+
+
+# --- verify: the relying party's flow ------------------------------------------------
+
+SERVICE = "https://my-service.example"
+
+
+def user_creds(emulators) -> dict:
+    return {
+        "access_key_id": emulators["user_access_key_id"],
+        "secret_access_key": emulators["user_secret_access_key"],
+    }
+
+
+def test_verify_with_rule(monkeypatch, emulators):
+    aws_env(monkeypatch, emulators)  # AWS_ENDPOINT_URL_STS: where the forwarded request goes
+    identity = emulators["identity"]
+    blob = cgaws.generate_token(identity, user_creds(emulators), audience=SERVICE)
+    ok = cgaws.verify(blob, identity=identity, audiences=[SERVICE], rule={"awsIdentity": emulators["identity_rule"]})
+    assert ok["caller"] == cgaws.CallerIdentity(
+        emulators["account_id"], emulators["user_arn"], ok["caller"].user_id
+    )
+    assert ok["sts_host"] == "sts.amazonaws.com" and ok["audience"] == SERVICE and ok["identity"] == identity
+    assert ok["verdict"] and all(f["matched"] for f in ok["verdict"])
+    # Without a rule: whoever STS vouches for; the endpoint may also be given directly.
+    monkeypatch.delenv("AWS_ENDPOINT_URL_STS")
+    plain = cgaws.verify(blob, identity=identity, audiences=SERVICE, sts_endpoint=emulators["sts_url"])
+    assert plain["verdict"] is None and plain["caller"].arn == emulators["user_arn"]
+
+
+def test_verify_rule_not_matched(monkeypatch, emulators):
+    """The classic mistake: the rule names the IAM role, the caller is a session."""
+    aws_env(monkeypatch, emulators)
+    account = emulators["account_id"]
+    rule = json.dumps(
+        {
+            "name": "ci",
+            "awsIdentity": {
+                "aws_account": account,
+                "arn": f"arn:aws:iam::{account}:role/{emulators['role_name']}",
+                "userIdPattern": "^AROA",
+            },
+        }
+    )
+    import boto3
+
+    sts = boto3.client(
+        "sts",
+        endpoint_url=emulators["sts_url"],
+        region_name=emulators["region"],
+        aws_access_key_id=emulators["user_access_key_id"],
+        aws_secret_access_key=emulators["user_secret_access_key"],
+    )
+    session = sts.assume_role(RoleArn=emulators["role_arn"], RoleSessionName="ci-run")["Credentials"]
+    blob = cgaws.generate_token(emulators["identity"], session, audience=SERVICE)
+    with pytest.raises(cgaws.VerifyError) as info:
+        cgaws.verify(blob, identity=emulators["identity"], audiences=SERVICE, rule=rule)
+    e = info.value
+    assert (e.check, e.code) == (9, "rule_not_matched") and not isinstance(e, cgaws.PrecheckError)
+    assert e.caller.arn.endswith(f"assumed-role/{emulators['role_name']}/ci-run")
+    failing = [f for f in e.verdict if not f["matched"]]
+    assert [f["field"] for f in failing] == ["arn"]
+    assert failing[0]["suggestion"]
+    assert session["SecretAccessKey"] not in str(e) and session["SessionToken"] not in str(e)
+
+
+def test_verify_refusals(monkeypatch, emulators):
+    aws_env(monkeypatch, emulators)
+    identity = emulators["identity"]
+    forged = cgaws.generate_token(
+        identity, {"access_key_id": emulators["user_access_key_id"], "secret_access_key": "wrong"}, audience=SERVICE
+    )
+    with pytest.raises(cgaws.VerifyError) as info:
+        cgaws.verify(forged, identity=identity, audiences=SERVICE)
+    assert (info.value.check, info.value.code, info.value.sts_status) == (8, "rejected_by_sts", 403)
+    old = cgaws.generate_token(identity, user_creds(emulators), audience=SERVICE, time=dt.datetime(2020, 1, 1))
+    with pytest.raises(cgaws.PrecheckError) as info:
+        cgaws.verify(old, identity=identity, audiences=SERVICE)
+    assert (info.value.check, info.value.code) == (7, "expired") and isinstance(info.value, cgaws.VerifyError)
+    blob = cgaws.generate_token(identity, user_creds(emulators), audience=SERVICE)
+    with pytest.raises(cgaws.PrecheckError) as info:
+        cgaws.verify(blob, identity=identity, audiences="https://other.example")
+    assert info.value.check == 6
+    with pytest.raises(cgaws.InvalidArgumentError) as info:
+        cgaws.verify(blob, identity=identity, audiences=SERVICE, rule='{"name": "no rule here"}')
+    assert info.value.argument == "rule"

@@ -52,6 +52,7 @@ from ._errors import (
     PrecheckError,
     StsError,
     TransportError,
+    VerifyError,
 )
 
 __version__: str = _core.VERSION
@@ -83,12 +84,14 @@ __all__ = [
     "StsError",
     "Token",
     "TransportError",
+    "VerifyError",
     "exchange",
     "generate_token",
     "inspect",
     "load_credentials",
     "precheck",
     "sign",
+    "verify",
     "whoami",
 ]
 
@@ -507,3 +510,52 @@ def whoami(credentials: CredentialsLike = None, *, timeout: float = 10.0) -> Cal
     from ._driver import run_whoami
 
     return run_whoami(_credentials(credentials), timeout)
+
+
+def verify(
+    token: str,
+    *,
+    identity: str,
+    audiences: Union[str, Sequence[str]],
+    rule: Union[None, str, Mapping[str, Any]] = None,
+    now: TimeLike = None,
+    sts_host: Union[str, Sequence[str]] = GLOBAL_STS_HOST,
+    sts_endpoint: Optional[str] = None,
+    timeout: float = 10.0,
+) -> dict:
+    """Verifies a token the way the Chainguard issuer does, for services that
+    accept these proofs themselves: checks 1-7 (as :func:`precheck`), then the
+    signed request is forwarded to STS (check 8), which says who signed it, and,
+    with ``rule``, that caller is matched against the identity's rule (check 9).
+
+    ``rule`` is the identity document or rule as chainctl's ``id.json`` or with
+    Terraform's field names (a JSON string or a mapping), e.g.
+    ``{"awsIdentity": {"aws_account": "123456789012", "arnPattern": "^arn:aws:sts::123456789012:assumed-role/ci/[^/]+$", "userIdPattern": "^AROA[A-Z0-9]+:[^:]+$"}}``;
+    patterns are RE2, searched, not anchored, as the issuer reads them.
+    ``sts_endpoint`` (default ``AWS_ENDPOINT_URL_STS``, then ``AWS_ENDPOINT_URL``)
+    changes where the request is sent, never the signed ``Host``.
+
+    Returns ``caller`` (a :class:`CallerIdentity`), ``identity``, ``audience``,
+    ``signed_at`` (aware datetime), ``sts_host`` and ``verdict`` (the rule's
+    per-field verdict, or None without a rule). Raises :class:`PrecheckError`
+    (checks 1-7), :class:`VerifyError` (checks 8-9), :class:`TransportError`, or
+    :class:`InvalidArgumentError` for a rule that cannot be read.
+    """
+    from ._driver import run_verify
+
+    if not isinstance(token, str) or not isinstance(identity, str):
+        raise InvalidArgumentError("token and identity must be str")
+    if rule is None or isinstance(rule, str):
+        rule_json = rule
+    elif isinstance(rule, bytes):
+        rule_json = rule.decode("utf-8", "replace")
+    elif hasattr(rule, "keys"):
+        import json
+
+        rule_json = json.dumps(dict(rule))
+    else:
+        raise InvalidArgumentError("rule must be a JSON string or a mapping", argument="rule")
+    verification = _core.verify_start(
+        token, identity, _strings(audiences, "audiences"), _now(now), _strings(sts_host, "sts_host"), rule_json
+    )
+    return run_verify(verification, sts_endpoint, timeout)

@@ -104,3 +104,17 @@ class CallerIdentity:
     def __init__(self, account: str, arn: str, user_id: str) -> None: ...
 
 def whoami(credentials: CredentialsLike = None, *, timeout: float = 10.0) -> CallerIdentity: ...
+
+from ._errors import VerifyError as VerifyError
+
+def verify(
+    token: str,
+    *,
+    identity: str,
+    audiences: Union[str, Sequence[str]],
+    rule: Union[None, str, bytes, Mapping[str, Any]] = None,
+    now: TimeLike = None,
+    sts_host: Union[str, Sequence[str]] = ...,
+    sts_endpoint: Optional[str] = None,
+    timeout: float = 10.0,
+) -> dict[str, Any]: ...

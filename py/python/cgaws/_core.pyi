@@ -127,3 +127,16 @@ def caller_identity_request(
     region: Optional[str] = None,
 ) -> _Request: ...
 def parse_caller_identity(status: int, headers: _Headers, body: bytes) -> Tuple[str, str, str]: ...
+
+class Verification:
+    def request(self, endpoint_url: Optional[str] = None) -> _Request: ...
+    def finish(self, status: int, headers: _Headers, body: bytes) -> Dict[str, Any]: ...
+
+def verify_start(
+    token: str,
+    identity: str,
+    audiences: List[str],
+    now: int,
+    sts_hosts: List[str],
+    rule_json: Optional[str] = None,
+) -> Verification: ...

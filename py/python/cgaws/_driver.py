@@ -268,3 +268,32 @@ def run_whoami(credentials: _core.Credentials, timeout: float):
         raise TransportError(f"no answer from STS at {url}: {e.message}", url=url) from None
     account, arn, user_id = _core.parse_caller_identity(status, answer_headers, data[:MAX_HTTP_BYTES])
     return CallerIdentity(account, arn, user_id)
+
+
+def sts_endpoint_override(env: Optional[dict] = None) -> Optional[str]:
+    """Where STS calls go when configured: ``AWS_ENDPOINT_URL_STS``, then
+    ``AWS_ENDPOINT_URL``, unless ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`` is true."""
+    env = os.environ if env is None else env
+    if env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").strip().lower() == "true":
+        return None
+    return env.get("AWS_ENDPOINT_URL_STS") or env.get("AWS_ENDPOINT_URL") or None
+
+
+def run_verify(verification, endpoint: Optional[str], timeout: float) -> dict:
+    """Forwards a prechecked token to STS and finishes the verification."""
+    from . import CallerIdentity
+    from ._errors import VerifyError
+
+    method, url, headers, body, _ = verification.request(endpoint or sts_endpoint_override())
+    try:
+        status, answer_headers, data = http(method, url, headers, body, timeout, MAX_HTTP_BYTES)
+    except _Transport as e:
+        raise TransportError(f"no answer from STS at {url}: {e.message}", url=url) from None
+    try:
+        result = verification.finish(status, answer_headers, data[:MAX_HTTP_BYTES])
+    except VerifyError as e:
+        if isinstance(e.caller, (list, tuple)) and len(e.caller) == 3:
+            e.caller = CallerIdentity(*e.caller)
+        raise
+    result["caller"] = CallerIdentity(*result["caller"])
+    return result

@@ -13,6 +13,7 @@ __all__ = [
     "InvalidCredentialsError",
     "InvalidIdentityError",
     "InvalidArgumentError",
+    "VerifyError",
     "PrecheckError",
     "ExchangeError",
     "StsError",
@@ -21,7 +22,8 @@ __all__ = [
 
 
 class Error(Exception):
-    """Base class of every cgaws error. ``str(e)`` is the message."""
+    """Base class of every cgaws error. ``str(e)`` is the message. A bug inside
+    the Rust core is raised as a plain ``Error`` with ``internal=True``."""
 
     #: Attribute names (besides ``message``) this class carries, all defaulting to None.
     _fields: tuple = ()
@@ -73,13 +75,22 @@ class InvalidArgumentError(Error, ValueError):
     _fields = ("argument",)
 
 
-class PrecheckError(Error, ValueError):
-    """A token failed the relying party's checks (or could not be read at all).
-    ``check`` is the number of the check (1-7, as in the protocol: 1 encoding,
-    2 duplicate headers, 3 method, 4 host, 5 signed headers, 6 audience/identity,
-    7 date) and ``code`` a stable name such as ``"expired"``."""
+class VerifyError(Error, ValueError):
+    """A token was refused by :func:`cgaws.verify`. ``check`` is the number of the
+    failed check (as in the protocol: 1 encoding, 2 duplicate headers, 3 method,
+    4 host, 5 signed headers, 6 audience/identity, 7 date, 8 STS, 9 the identity's
+    rule) and ``code`` a stable name (``"expired"``, ``"rejected_by_sts"``,
+    ``"rule_not_matched"``, ...). For check 8, ``sts_status``/``sts_code`` are
+    STS's answer; for check 9, ``caller`` is who STS said the caller is and
+    ``verdict`` the per-field verdict (dicts with ``field``, ``expected``,
+    ``actual``, ``matched``, ``reason``, ``suggestion``)."""
 
-    _fields = ("check", "code")
+    _fields = ("check", "code", "sts_status", "sts_code", "caller", "verdict")
+
+
+class PrecheckError(VerifyError):
+    """A token failed the relying party's checks 1-7 (or could not be read at
+    all): see :class:`VerifyError` for ``check`` and ``code``."""
 
 
 class ExchangeError(Error):
