@@ -1,0 +1,537 @@
+// The JavaScript API of `cgaws`, over the wasm exports of `cgaws-wasm`.
+//
+// Shared by every entry point (Node ESM and CommonJS, browsers, workerd): each
+// entry instantiates the wasm its own way and calls `createApi`. This file
+// only converts values and moves bytes; the protocol (SigV4, the token, the
+// relying party's checks, the exchange's retry and redirect rules) is the
+// Rust core's. `wasm/build.sh` writes a CommonJS copy of it (api.cjs).
+
+/** The base of every error this package throws; `code` is stable. */
+export class CgawsError extends Error {
+  constructor(code, message, fields) {
+    super(message, fields && fields.cause !== undefined ? { cause: fields.cause } : undefined);
+    this.code = code;
+    if (fields) {
+      for (const key of Object.keys(fields)) {
+        if (key !== "cause" && key !== "kind" && key !== "message" && key !== "code") this[key] = fields[key];
+      }
+    }
+  }
+}
+CgawsError.prototype.name = "CgawsError";
+
+/** A bad argument: a malformed identity, time, region, URL, header... */
+export class InvalidInputError extends CgawsError {}
+InvalidInputError.prototype.name = "InvalidInputError";
+
+/** AWS credentials that cannot sign anything. */
+export class CredentialsError extends CgawsError {}
+CredentialsError.prototype.name = "CredentialsError";
+
+/** The exchange with the issuer failed (refused, redirected, unreachable...). */
+export class ExchangeError extends CgawsError {}
+ExchangeError.prototype.name = "ExchangeError";
+
+/** A token failed one of the relying party's checks; `check` is its number. */
+export class PrecheckError extends CgawsError {}
+PrecheckError.prototype.name = "PrecheckError";
+
+const ERROR_CLASSES = {
+  input: InvalidInputError,
+  credentials: CredentialsError,
+  exchange: ExchangeError,
+  precheck: PrecheckError,
+};
+
+/** An error from its fields: kind, code, message, then name/value pairs (`#name`: a number). */
+function fromFields(fields) {
+  const Class = ERROR_CLASSES[fields[0]] || CgawsError;
+  const extra = {};
+  for (let i = 3; i + 1 < fields.length; i += 2) {
+    const name = fields[i];
+    if (name.startsWith("#")) extra[name.slice(1)] = Number(fields[i + 1]);
+    else extra[name] = fields[i + 1];
+  }
+  return new Class(fields[1], fields[2], extra);
+}
+
+function invalid(message, code = "invalid_argument") {
+  return new InvalidInputError(code, message);
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const EMPTY = new Uint8Array(0);
+/** The length of a field that is not given. */
+const ABSENT = 0xffffffff;
+
+// `sign` flags (wasm/src/ops.rs).
+const PRESIGN = 1;
+const NORMALIZE_PATH = 2;
+const UNSIGNED_PAYLOAD = 4;
+const CONTENT_SHA256_HEADER = 8;
+const SIGN_SESSION_TOKEN = 16;
+
+function isObject(value) {
+  return typeof value === "object" && value !== null;
+}
+
+function optionalString(value, name) {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string") throw invalid(`${name} must be a string`);
+  return value;
+}
+
+function requiredString(value, name) {
+  if (typeof value !== "string") throw invalid(`${name} is required and must be a string`);
+  return value;
+}
+
+/**
+ * A time as `[text, seconds]`: ISO 8601 text is passed as it is (the core
+ * parses it); a `Date`, or nothing (now), as seconds.
+ */
+function timeValue(time, name = "time") {
+  if (time === undefined || time === null) return [undefined, Date.now() / 1000];
+  if (typeof time === "string") return [time, 0];
+  if (time instanceof Date) {
+    const ms = time.getTime();
+    if (Number.isNaN(ms)) throw invalid(`${name} is an invalid Date`, "invalid_time");
+    return [undefined, ms / 1000];
+  }
+  throw invalid(`${name} must be a Date or an ISO 8601 string`, "invalid_time");
+}
+
+/** A number option as a number, NaN when not given. */
+function numberValue(value, name) {
+  if (value === undefined || value === null) return NaN;
+  if (typeof value !== "number" || !Number.isFinite(value)) throw invalid(`${name} must be a number`);
+  return value;
+}
+
+/** A string or strings as a counted list of fields: [count, ...items]; nothing when not given. */
+function listFields(value, name) {
+  if (value === undefined || value === null) return [undefined];
+  const items = typeof value === "string" ? [value] : value;
+  if (!Array.isArray(items) || items.some((i) => typeof i !== "string")) {
+    throw invalid(`${name} must be a string or an array of strings`);
+  }
+  return [String(items.length), ...items];
+}
+
+/** Credentials as three fields. */
+function credentialFields(credentials) {
+  if (!isObject(credentials)) throw invalid("credentials must be an object { accessKeyId, secretAccessKey, sessionToken? }");
+  return [
+    requiredString(credentials.accessKeyId, "credentials.accessKeyId"),
+    requiredString(credentials.secretAccessKey, "credentials.secretAccessKey"),
+    optionalString(credentials.sessionToken, "credentials.sessionToken"),
+  ];
+}
+
+/** Headers as `[name, value]` pairs, from a plain object, a `Headers` or pairs. */
+function headerPairs(headers) {
+  if (headers === undefined || headers === null) return [];
+  const pairs = [];
+  const add = (name, value) => {
+    if (typeof name !== "string") throw invalid("header names must be strings");
+    if (Array.isArray(value)) {
+      for (const v of value) pairs.push([name, String(v)]);
+    } else {
+      pairs.push([name, String(value)]);
+    }
+  };
+  if (Array.isArray(headers)) {
+    for (const pair of headers) {
+      if (!Array.isArray(pair) || pair.length !== 2) throw invalid("headers given as a list must be [name, value] pairs");
+      add(pair[0], pair[1]);
+    }
+  } else if (typeof headers.forEach === "function" && typeof headers.get === "function") {
+    headers.forEach((value, name) => add(name, value));
+  } else if (isObject(headers)) {
+    for (const name of Object.keys(headers)) {
+      if (headers[name] !== undefined) add(name, headers[name]);
+    }
+  } else {
+    throw invalid("headers must be an object, a Headers or [name, value] pairs");
+  }
+  return pairs;
+}
+
+/** Pairs back into a plain object; repeated names are joined with ", " as HTTP allows. */
+function headerObject(pairs) {
+  const out = {};
+  for (const [name, value] of pairs) {
+    out[name] = Object.prototype.hasOwnProperty.call(out, name) ? `${out[name]}, ${value}` : value;
+  }
+  return out;
+}
+
+function bodyBytes(body) {
+  if (body === undefined || body === null) return EMPTY;
+  if (typeof body === "string") return encoder.encode(body);
+  if (body instanceof Uint8Array) return body;
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  throw invalid("body must be a Uint8Array, an ArrayBuffer or a string");
+}
+
+function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal && signal.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      if (signal) signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    if (signal) signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Reads at most `limit + 1` bytes of a response body: enough for the core to see it is too large. */
+async function readBounded(response, limit) {
+  if (!response.body) return new Uint8Array(await response.arrayBuffer()).subarray(0, limit + 1);
+  const reader = response.body.getReader();
+  const chunks = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel().catch(() => {});
+      break;
+    }
+  }
+  if (chunks.length === 1) return chunks[0].subarray(0, limit + 1);
+  const out = new Uint8Array(Math.min(total, limit + 1));
+  let at = 0;
+  for (const chunk of chunks) {
+    const take = Math.min(chunk.byteLength, out.length - at);
+    out.set(chunk.subarray(0, take), at);
+    at += take;
+    if (at === out.length) break;
+  }
+  return out;
+}
+
+
+/**
+ * The API over one wasm instance. `getWasm()` returns the instance's raw
+ * exports (see wasm/src/lib.rs): arguments go in as a field list written into
+ * the instance's scratch buffer, results come back as a field list.
+ */
+export function createApi(getWasm) {
+  let wasm = null;
+  // The byte view of the wasm memory (replaced when the memory grows, which
+  // detaches it) and the scratch buffer inside it.
+  let view = EMPTY;
+  let scratchPtr = 0;
+  let scratchLen = 0;
+  // The credentials last handed to the instance, to send them only on change.
+  let lastKey = null;
+  let lastSecret = null;
+  let lastSession = null;
+
+  function instance() {
+    if (wasm === null) wasm = getWasm();
+    return wasm;
+  }
+
+  function memory() {
+    if (view.byteLength === 0) view = new Uint8Array(wasm.memory.buffer);
+    return view;
+  }
+
+  function reserve(len) {
+    if (len > scratchLen) {
+      scratchPtr = wasm.scratch(len) >>> 0;
+      scratchLen = len;
+      view = EMPTY;
+    }
+    return memory();
+  }
+
+  function putU32(mem, at, value) {
+    mem[at] = value & 0xff;
+    mem[at + 1] = (value >>> 8) & 0xff;
+    mem[at + 2] = (value >>> 16) & 0xff;
+    mem[at + 3] = value >>> 24;
+  }
+
+  function getU32(mem, at) {
+    return (mem[at] | (mem[at + 1] << 8) | (mem[at + 2] << 16) | (mem[at + 3] << 24)) >>> 0;
+  }
+
+  /** Writes `text` as UTF-8 at `at`, returns its length in bytes. */
+  function putString(mem, at, text, end) {
+    const n = text.length;
+    // Short ASCII text is copied by hand: cheaper than encodeInto's setup.
+    if (n < 128) {
+      let i = 0;
+      for (; i < n; i++) {
+        const c = text.charCodeAt(i);
+        if (c > 0x7f) break;
+        mem[at + i] = c;
+      }
+      if (i === n) return n;
+    }
+    return encoder.encodeInto(text, mem.subarray(at, end)).written;
+  }
+
+  /** Writes the argument fields (strings, byte arrays, or undefined for absent). */
+  function writeFields(values) {
+    const n = values.length;
+    let size = 4 + 4 * n;
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      if (v !== undefined && v !== null) size += typeof v === "string" ? 3 * v.length : v.byteLength;
+    }
+    const mem = reserve(size);
+    const end = scratchPtr + size;
+    putU32(mem, scratchPtr, n);
+    let at = scratchPtr + 4 + 4 * n;
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      let len = ABSENT;
+      if (typeof v === "string") {
+        len = putString(mem, at, v, end);
+      } else if (v !== undefined && v !== null) {
+        mem.set(v, at);
+        len = v.byteLength;
+      }
+      if (len !== ABSENT) at += len;
+      putU32(mem, scratchPtr + 4 + 4 * i, len);
+    }
+  }
+
+  /** Reads the result fields of a call that returned `len`; throws the error if it failed. */
+  function readFields(len) {
+    const mem = memory();
+    const ptr = wasm.output_ptr() >>> 0;
+    const n = getU32(mem, ptr);
+    const out = new Array(n);
+    let at = ptr + 4 + 4 * n;
+    for (let i = 0; i < n; i++) {
+      const fieldLen = getU32(mem, ptr + 4 + 4 * i);
+      if (fieldLen === ABSENT) {
+        out[i] = null;
+      } else {
+        out[i] = decoder.decode(mem.subarray(at, at + fieldLen));
+        at += fieldLen;
+      }
+    }
+    if (len < 0) throw fromFields(out);
+    return out;
+  }
+
+  /** Runs `op` on `fields`, returns the result fields. */
+  function run(fields, op) {
+    instance();
+    writeFields(fields);
+    return readFields(op());
+  }
+
+  function setCredentials(credentials) {
+    if (!isObject(credentials)) throw invalid("credentials must be an object { accessKeyId, secretAccessKey, sessionToken? }");
+    const key = credentials.accessKeyId;
+    const secret = credentials.secretAccessKey;
+    const session = credentials.sessionToken === null ? undefined : credentials.sessionToken;
+    if (key === lastKey && secret === lastSecret && session === lastSession) return;
+    lastKey = null;
+    requiredString(key, "credentials.accessKeyId");
+    requiredString(secret, "credentials.secretAccessKey");
+    optionalString(session, "credentials.sessionToken");
+    writeFields([key, secret, session]);
+    const len = wasm.set_credentials();
+    if (len < 0) readFields(len);
+    lastKey = key;
+    lastSecret = secret;
+    lastSession = session;
+  }
+
+  function generateToken(options) {
+    if (!isObject(options)) throw invalid("generateToken takes an options object");
+    instance();
+    setCredentials(options.credentials);
+    const [text, secs] = timeValue(options.time);
+    writeFields([
+      requiredString(options.identity, "identity"),
+      optionalString(options.audience, "audience"),
+      optionalString(options.stsRegion, "stsRegion"),
+      text,
+    ]);
+    const len = wasm.token(secs);
+    if (len < 0) readFields(len);
+    // One field: its length, then the token (ASCII).
+    const mem = memory();
+    const ptr = wasm.output_ptr() >>> 0;
+    return decoder.decode(mem.subarray(ptr + 8, ptr + 8 + getU32(mem, ptr + 4)));
+  }
+
+  function signWith(options, name, presign) {
+    if (!isObject(options)) throw invalid(`${name} takes an options object`);
+    const [text, secs] = timeValue(options.time);
+    const url = options.url instanceof URL ? options.url.href : options.url;
+    const fields = [
+      ...credentialFields(options.credentials),
+      optionalString(options.method, "method"),
+      requiredString(url, "url"),
+      requiredString(options.region, "region"),
+      requiredString(options.service, "service"),
+      text,
+      optionalString(options.payloadHash, "payloadHash"),
+      bodyBytes(options.body),
+    ];
+    for (const [n, v] of headerPairs(options.headers)) fields.push(n, v);
+    let flags = presign ? PRESIGN : 0;
+    if (options.normalizePath !== false) flags |= NORMALIZE_PATH;
+    if (options.unsignedPayload === true) flags |= UNSIGNED_PAYLOAD;
+    if (options.contentSha256Header === true) flags |= CONTENT_SHA256_HEADER;
+    if (options.signSessionToken !== false) flags |= SIGN_SESSION_TOKEN;
+    const expiresIn = presign ? numberValue(options.expiresIn, "expiresIn") : NaN;
+    const out = run(fields, () => wasm.sign(flags, secs, expiresIn));
+    const headers = [];
+    for (let i = 6; i + 1 < out.length; i += 2) headers.push([out[i], out[i + 1]]);
+    return {
+      method: out[0],
+      url: out[1],
+      headers: headerObject(headers),
+      signature: out[2],
+      signedHeaders: out[3],
+      canonicalRequest: out[4],
+      stringToSign: out[5],
+    };
+  }
+
+  function sign(options) {
+    return signWith(options, "sign", false);
+  }
+
+  function presign(options) {
+    return signWith(options, "presign", true);
+  }
+
+  function pairsFrom(out, start) {
+    const pairs = [];
+    for (let i = start; i + 1 < out.length; i += 2) pairs.push([out[i], out[i + 1]]);
+    return pairs;
+  }
+
+  function inspect(token) {
+    const out = run([requiredString(token, "token")], () => wasm.inspect());
+    return {
+      method: out[0],
+      host: out[1],
+      path: out[2],
+      query: out[3],
+      headers: pairsFrom(out, 13),
+      signedHeaders: out[12] === "" ? [] : out[12].split(";"),
+      audience: out[4],
+      identity: out[5],
+      amzDate: out[6],
+      time: out[7] === null ? null : new Date(Number(out[7]) * 1000),
+      accessKeyId: out[8],
+      credentialScope: out[9],
+      hasSessionToken: out[10] === "1",
+      signaturePrefix: out[11],
+    };
+  }
+
+  function precheck(token, options) {
+    if (!isObject(options)) throw invalid("precheck takes the token and an options object { identity, audience?, now? }");
+    const [text, secs] = timeValue(options.now, "now");
+    const fields = [
+      requiredString(token, "token"),
+      requiredString(options.identity, "identity"),
+      text,
+      ...listFields(options.audience, "audience"),
+      ...listFields(options.allowedHosts, "allowedHosts"),
+    ];
+    const skew = numberValue(options.maxFutureSkewSecs, "maxFutureSkewSecs");
+    const age = numberValue(options.maxAgeSecs, "maxAgeSecs");
+    const out = run(fields, () => wasm.precheck(secs, skew, age));
+    return {
+      host: out[0],
+      identity: out[1],
+      audience: out[2],
+      time: new Date(Number(out[3]) * 1000),
+      accessKeyId: out[4],
+      region: out[5],
+      service: out[6],
+      signedHeaders: out[7] === "" ? [] : out[7].split(";"),
+      forward: { method: out[8], url: out[9], body: out[10], headers: headerObject(pairsFrom(out, 11)) },
+    };
+  }
+
+  async function exchange(options) {
+    if (!isObject(options)) throw invalid("exchange takes an options object");
+    const fetchFn = options.fetch === undefined ? globalThis.fetch : options.fetch;
+    if (typeof fetchFn !== "function") throw invalid("no fetch: pass options.fetch where there is no global fetch");
+    const hasToken = options.token !== undefined && options.token !== null;
+    const hasCredentials = options.credentials !== undefined && options.credentials !== null;
+    if (hasToken === hasCredentials) throw invalid("exchange takes either credentials or a token");
+    const fields = [
+      requiredString(options.identity, "identity"),
+      optionalString(options.issuer, "issuer"),
+      ...listFields(options.audience, "audience"),
+      ...listFields(options.scopes, "scopes"),
+      ...listFields(options.caps, "caps"),
+    ];
+    let secs = 0;
+    if (hasToken) {
+      fields.push(requiredString(options.token, "token"));
+    } else {
+      const [text, s] = timeValue(options.time);
+      secs = s;
+      fields.push(undefined, ...credentialFields(options.credentials), optionalString(options.stsRegion, "stsRegion"), text);
+    }
+    const signal = options.signal;
+    const handle = Number(run(fields, () => wasm.exchange_start(secs))[0]);
+    const limit = wasm.max_response_bytes() >>> 0;
+    try {
+      for (;;) {
+        const r = run([], () => wasm.exchange_request(handle));
+        const url = r[1];
+        let response;
+        try {
+          response = await fetchFn(url, {
+            method: r[0],
+            headers: pairsFrom(r, 3),
+            body: r[2],
+            redirect: "manual",
+            signal,
+          });
+        } catch (e) {
+          if (signal && signal.aborted) throw e;
+          throw new ExchangeError("network_error", `cannot reach the issuer at ${url}: ${e && e.message}`, { cause: e });
+        }
+        // Browsers hide a redirect's status and target ("opaqueredirect"); it is still a redirect.
+        const status = response.type === "opaqueredirect" ? 302 : response.status;
+        const location = response.headers.get("location");
+        let body;
+        try {
+          body = await readBounded(response, limit);
+        } catch (e) {
+          if (signal && signal.aborted) throw e;
+          throw new ExchangeError("network_error", `reading the issuer's answer failed: ${e && e.message}`, { cause: e });
+        }
+        const step = run([location === null ? undefined : location, body], () =>
+          wasm.exchange_response(handle, status, Math.random()),
+        );
+        if (step[0] === "done") {
+          return { token: step[1], expiry: step[2] === null ? null : new Date(Number(step[2]) * 1000) };
+        }
+        await sleep(Number(step[1]), signal);
+      }
+    } finally {
+      wasm.exchange_free(handle);
+    }
+  }
+
+  return { generateToken, exchange, sign, presign, inspect, precheck };
+}

@@ -1,0 +1,25 @@
+"use strict";
+// cgaws for Node.js, CommonJS: the wasm is instantiated on require, so no
+// init() is needed. (ES module importers get node.js, a separate instance.)
+const glue = require("./cgaws.cjs");
+const api = require("./api.cjs");
+
+const { generateToken, exchange, sign, presign, inspect, precheck } = api.createApi(() => glue.__wasm);
+
+module.exports = {
+  generateToken,
+  exchange,
+  sign,
+  presign,
+  inspect,
+  precheck,
+  CgawsError: api.CgawsError,
+  InvalidInputError: api.InvalidInputError,
+  CredentialsError: api.CredentialsError,
+  ExchangeError: api.ExchangeError,
+  PrecheckError: api.PrecheckError,
+  /** Nothing to do in Node (done on require); here so that code shared with browsers can call it. */
+  init: async () => {},
+  /** Nothing to do in Node (done on require). */
+  initSync: () => {},
+};

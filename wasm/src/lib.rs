@@ -1,0 +1,159 @@
+//! cgaws-wasm: the JavaScript binding of `cgaws-core`, built with wasm-bindgen
+//! into the npm package `cgaws` (`wasm/js/` holds the JavaScript side).
+//!
+//! Every entry point takes numbers as arguments and strings through a scratch
+//! buffer in the wasm memory, and leaves its result in an output buffer; no
+//! string crosses the boundary through glue, and no JSON is built or parsed
+//! here (which keeps both the calls and the binary small):
+//!
+//! - Strings in: the JavaScript side asks for the buffer ([`scratch`]) and
+//!   writes a *field list* into it (see [`fields`]): a count, one length per
+//!   field (`u32::MAX` for a field not given), then the bytes.
+//! - Results out: a field list in the same layout, at [`output_ptr`]. Each call
+//!   returns its length, or minus its length for an error, whose fields are
+//!   `kind, code, message` then name/value pairs (see [`errors`]).
+//!
+//! The hot path is [`token`]: the credentials are sent once ([`set_credentials`])
+//! and kept until they change, and the SigV4 signing key is cached in the
+//! instance. No protocol logic lives here: signing, the token, the relying
+//! party's checks, the exchange's retry and redirect rules are the core's.
+
+mod errors;
+mod fields;
+mod ops;
+
+use errors::ErrorInfo;
+use fields::{FieldWriter, Fields};
+use std::cell::RefCell;
+use wasm_bindgen::prelude::*;
+
+pub(crate) struct State {
+    cache: cgaws_core::sigv4::SigningKeyCache,
+    /// Written by JavaScript: the arguments of the next call.
+    input: Vec<u8>,
+    /// The last result, read by JavaScript.
+    output: Vec<u8>,
+    credentials: Option<cgaws_core::Credentials>,
+    /// Exchanges in progress, by handle.
+    exchanges: Vec<Option<cgaws_core::exchange::Exchange>>,
+}
+
+thread_local! {
+    static STATE: RefCell<State> = RefCell::new(State {
+        cache: cgaws_core::sigv4::SigningKeyCache::new(),
+        input: vec![0; 4096],
+        output: Vec::with_capacity(4096),
+        credentials: None,
+        exchanges: Vec::new(),
+    });
+}
+
+/// Makes the scratch buffer at least `len` bytes long and returns its address.
+/// The address changes only when the buffer grows.
+#[wasm_bindgen]
+pub fn scratch(len: usize) -> usize {
+    STATE.with_borrow_mut(|s| {
+        if s.input.len() < len {
+            s.input.resize(len.next_power_of_two(), 0);
+        }
+        s.input.as_mut_ptr() as usize
+    })
+}
+
+/// The address of the last result.
+#[wasm_bindgen]
+pub fn output_ptr() -> usize {
+    STATE.with_borrow(|s| s.output.as_ptr() as usize)
+}
+
+/// How much of an issuer's answer the driver reads at most (it passes one byte
+/// more, so that the core can tell the answer was too large).
+#[wasm_bindgen]
+pub fn max_response_bytes() -> usize {
+    cgaws_core::exchange::MAX_RESPONSE_BYTES
+}
+
+/// Runs `f` on the arguments in the scratch buffer and stores its result.
+fn run(f: impl FnOnce(&mut Fields, &mut ops::Context) -> Result<FieldWriter, ErrorInfo>) -> i32 {
+    STATE.with_borrow_mut(|s| {
+        let State { cache, input, output, credentials, exchanges } = s;
+        let mut context = ops::Context { cache, credentials, exchanges };
+        let result = Fields::parse(input).and_then(|mut fields| f(&mut fields, &mut context));
+        output.clear();
+        match result {
+            Ok(writer) => {
+                writer.finish(output);
+                output.len() as i32
+            }
+            Err(error) => {
+                error.write(output);
+                -(output.len() as i32)
+            }
+        }
+    })
+}
+
+/// Fields: access key id, secret access key, session token. Keeps the
+/// credentials for [`token`]; a failure forgets the previous ones.
+#[wasm_bindgen]
+pub fn set_credentials() -> i32 {
+    run(ops::set_credentials)
+}
+
+/// Fields: identity, audience, STS region, time as RFC 3339 text; without the
+/// text, `time_secs` is the time. Result: the token.
+#[wasm_bindgen]
+pub fn token(time_secs: f64) -> i32 {
+    run(|f, c| ops::token(f, c, time_secs))
+}
+
+/// SigV4 signing. `flags`: see [`ops::sign`]. Result: method, url, signature,
+/// signed headers, canonical request, string to sign, then header name/value pairs.
+#[wasm_bindgen]
+pub fn sign(flags: u32, time_secs: f64, expires_in: f64) -> i32 {
+    run(|f, c| ops::sign(f, c, flags, time_secs, expires_in))
+}
+
+/// Field: a token. Result: see [`ops::inspect`].
+#[wasm_bindgen]
+pub fn inspect() -> i32 {
+    run(|f, _| ops::inspect(f))
+}
+
+/// The relying party's checks 1-7. Numbers are NaN when not given.
+#[wasm_bindgen]
+pub fn precheck(now_secs: f64, max_future_skew_secs: f64, max_age_secs: f64) -> i32 {
+    run(|f, _| ops::precheck(f, now_secs, max_future_skew_secs, max_age_secs))
+}
+
+/// Starts an exchange; the result is its handle.
+#[wasm_bindgen]
+pub fn exchange_start(time_secs: f64) -> i32 {
+    run(|f, c| ops::exchange_start(f, c, time_secs))
+}
+
+/// The request to send for exchange `handle`: method, url, body, then header pairs.
+#[wasm_bindgen]
+pub fn exchange_request(handle: u32) -> i32 {
+    run(|_, c| ops::exchange_request(c, handle))
+}
+
+/// The issuer's answer (fields: Location, body). Result: `done, token, expiry`
+/// or `retry, delay_ms`; or an error.
+#[wasm_bindgen]
+pub fn exchange_response(handle: u32, status: u32, jitter: f64) -> i32 {
+    run(|f, c| ops::exchange_response(f, c, handle, status, jitter))
+}
+
+/// Forgets exchange `handle`.
+#[wasm_bindgen]
+pub fn exchange_free(handle: u32) {
+    STATE.with_borrow_mut(|s| {
+        if let Some(slot) = s.exchanges.get_mut(handle as usize) {
+            *slot = None;
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests;

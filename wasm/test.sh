@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The suite of the npm package `cgaws` (make test): builds wasm/pkg, then runs
+# with `node --test` the Node tests (vectors, SigV4 suite, same token as the
+# CLI, errors, exchange against the issuer emulator, exports and types),
+# headless Chromium (playwright-core) and workerd (miniflare).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash wasm/build.sh
+ln -sfn ../pkg wasm/node_modules/cgaws
+
+cargo build --quiet -p cgaws
+export CGAWS_CLI=$PWD/target/debug/cgaws
+
+work=$(mktemp -d)
+stack_pid=
+cleanup() {
+  [ -n "$stack_pid" ] && kill "$stack_pid" 2>/dev/null && wait "$stack_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+PYTHONPATH=tests .venv/bin/python -m emulators.stack --state "$work/state.json" 2>"$work/stack.log" &
+stack_pid=$!
+for _ in $(seq 100); do [ -s "$work/state.json" ] && break; sleep 0.2; done
+[ -s "$work/state.json" ] || { cat "$work/stack.log"; echo "wasm/test.sh: the emulator stack did not start" >&2; exit 1; }
+export CGAWS_EMULATOR_STATE=$work/state.json
+
+node --test --test-concurrency=1 --test-timeout=120000 wasm/test/*.test.mjs
