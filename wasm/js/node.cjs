@@ -4,7 +4,10 @@
 const glue = require("./cgaws.cjs");
 const api = require("./api.cjs");
 
-const { generateToken, exchange, sign, presign, inspect, precheck } = api.createApi(() => glue.__wasm);
+const { generateToken, exchange, sign, presign, inspect, precheck } = api.createApi(() => glue.__wasm, {
+  // Buffer's latin1 decoding of the (ASCII) token is about 3x cheaper than TextDecoder.
+  decodeAscii: (mem, start, end) => Buffer.prototype.latin1Slice.call(mem, start, end),
+});
 
 module.exports = {
   generateToken,

@@ -6,7 +6,10 @@ import { createApi } from "./api.js";
 
 const wasm = instantiate({ module: readFileSync(new URL("./cgaws_bg.wasm", import.meta.url)) });
 
-export const { generateToken, exchange, sign, presign, inspect, precheck } = createApi(() => wasm);
+export const { generateToken, exchange, sign, presign, inspect, precheck } = createApi(() => wasm, {
+  // Buffer's latin1 decoding of the (ASCII) token is about 3x cheaper than TextDecoder.
+  decodeAscii: (mem, start, end) => Buffer.prototype.latin1Slice.call(mem, start, end),
+});
 export { CgawsError, InvalidInputError, CredentialsError, ExchangeError, PrecheckError } from "./api.js";
 
 /** Nothing to do in Node (done on import); here so that code shared with browsers can call it. */
