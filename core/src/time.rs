@@ -136,18 +136,19 @@ fn digits(b: &[u8]) -> Option<u32> {
     b.iter().try_fold(0u32, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0')))
 }
 
-struct Civil {
-    year: i64,
-    month: u32,
-    day: u32,
-    hour: u32,
-    minute: u32,
-    second: u32,
+/// A UTC calendar date and time of day.
+pub(crate) struct Civil {
+    pub(crate) year: i64,
+    pub(crate) month: u32,
+    pub(crate) day: u32,
+    pub(crate) hour: u32,
+    pub(crate) minute: u32,
+    pub(crate) second: u32,
 }
 
 impl Civil {
     /// Howard Hinnant's `civil_from_days`, valid for the whole proleptic Gregorian calendar.
-    fn from_secs(secs: i64) -> Civil {
+    pub(crate) fn from_secs(secs: i64) -> Civil {
         let secs = secs.clamp(MIN_SECS, MAX_SECS);
         let days = secs.div_euclid(86_400);
         let tod = secs.rem_euclid(86_400) as u32;

@@ -1,10 +1,6 @@
 //! `X-Amz-Date` text without `format!`: it is made on every signature.
 
-use crate::time::UnixTime;
-
-/// Year 0000 to 9999, as `UnixTime::amz_date` clamps.
-const MIN_SECS: i64 = -62_167_219_200;
-const MAX_SECS: i64 = 253_402_300_799;
+use crate::time::{Civil, UnixTime};
 
 /// `YYYYMMDDTHHMMSSZ`, on the stack.
 pub(crate) struct AmzDate([u8; 16]);
@@ -23,19 +19,7 @@ impl AmzDate {
 
 /// The same text as [`UnixTime::amz_date`].
 pub(crate) fn amz_date(time: UnixTime) -> AmzDate {
-    let secs = time.secs().clamp(MIN_SECS, MAX_SECS);
-    let days = secs.div_euclid(86_400);
-    let tod = secs.rem_euclid(86_400);
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let c = Civil::from_secs(time.secs());
 
     let mut out = [0u8; 16];
     let mut put = |at: usize, width: usize, mut value: i64| {
@@ -44,12 +28,12 @@ pub(crate) fn amz_date(time: UnixTime) -> AmzDate {
             value /= 10;
         }
     };
-    put(0, 4, year);
-    put(4, 2, month);
-    put(6, 2, day);
-    put(9, 2, tod / 3600);
-    put(11, 2, tod / 60 % 60);
-    put(13, 2, tod % 60);
+    put(0, 4, c.year);
+    put(4, 2, i64::from(c.month));
+    put(6, 2, i64::from(c.day));
+    put(9, 2, i64::from(c.hour));
+    put(11, 2, i64::from(c.minute));
+    put(13, 2, i64::from(c.second));
     out[8] = b'T';
     out[15] = b'Z';
     AmzDate(out)
