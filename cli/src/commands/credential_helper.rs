@@ -87,6 +87,19 @@ pub fn run(parser: &mut lexopt::Parser) -> CliResult {
     }
 }
 
+/// Adds the host of a `--registry` value to `registries` once; a host that is not
+/// `cgr.dev` or `*.cgr.dev` is a usage error saying `why`.
+pub fn add_registry(registries: &mut Vec<String>, value: &str, why: &str) -> CliResult<()> {
+    let host = registry_host(value);
+    if !is_chainguard_registry(&host) {
+        return Err(CliError::usage(format!("--registry {value:?}: {why}")));
+    }
+    if !registries.contains(&host) {
+        registries.push(host);
+    }
+    Ok(())
+}
+
 /// The registry host of a server URL as Docker passes it: `cgr.dev`,
 /// `https://cgr.dev`, `cgr.dev:443`, `https://x.cgr.dev/v2/`...
 pub fn registry_host(server_url: &str) -> String {

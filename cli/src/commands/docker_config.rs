@@ -1,8 +1,8 @@
 //! `cgaws docker-config`: a `.dockerconfigjson` document for a Kubernetes pull secret.
 
 use crate::args;
-use crate::commands::credential_helper::{is_chainguard_registry, registry_host};
-use crate::error::{CliError, CliResult};
+use crate::commands::credential_helper::add_registry;
+use crate::error::CliResult;
 use crate::flow::{self, TokenArgs};
 use crate::{config, out};
 use base64::Engine;
@@ -37,15 +37,7 @@ pub fn run(parser: &mut lexopt::Parser) -> CliResult {
         match flag.key().as_str() {
             "--registry" => {
                 let value = args::nonempty(parser, &flag)?;
-                let host = registry_host(&value);
-                if !is_chainguard_registry(&host) {
-                    return Err(CliError::usage(format!(
-                        "--registry {value:?}: only cgr.dev and *.cgr.dev take Chainguard tokens"
-                    )));
-                }
-                if !registries.contains(&host) {
-                    registries.push(host);
-                }
+                add_registry(&mut registries, &value, "only cgr.dev and *.cgr.dev take Chainguard tokens")?;
             }
             _ => args::common(flag, "docker-config", USAGE)?,
         }

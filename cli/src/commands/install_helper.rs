@@ -2,7 +2,7 @@
 
 use crate::args;
 use crate::cache::write_atomic;
-use crate::commands::credential_helper::{is_chainguard_registry, registry_host};
+use crate::commands::credential_helper::add_registry;
 use crate::error::{CliError, CliResult};
 use crate::{config, out};
 use cgaws_core::identity::validate_identity_uidp;
@@ -56,15 +56,7 @@ pub fn run(parser: &mut lexopt::Parser) -> CliResult {
         match flag.key().as_str() {
             "--registry" => {
                 let value = args::nonempty(parser, &flag)?;
-                let host = registry_host(&value);
-                if !is_chainguard_registry(&host) {
-                    return Err(CliError::usage(format!(
-                        "--registry {value:?}: the helper only serves cgr.dev and *.cgr.dev"
-                    )));
-                }
-                if !registries.contains(&host) {
-                    registries.push(host);
-                }
+                add_registry(&mut registries, &value, "the helper only serves cgr.dev and *.cgr.dev")?;
             }
             "--identity" => {
                 let v = args::nonempty(parser, &flag)?;
