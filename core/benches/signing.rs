@@ -24,27 +24,10 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
 use std::time::{Duration, SystemTime};
 
-const AKID: &str = "ASIAIOSFODNN7EXAMPLE";
-const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-const IDENTITY: &str = "66fe8510254166621680aeb498b0249b66900d34/335917336625376d";
-const AUDIENCE: &str = "https://issuer.enforce.dev";
-/// 2026-01-15T08:00:00Z.
-const T0: i64 = 1_768_464_000;
-
-/// A session token shaped like STS's: about 1 KB of base64.
-fn session_token() -> String {
-    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut token = String::from("IQoJb3JpZ2luX2VjE");
-    let mut state: u32 = 0x9e37_79b9;
-    while token.len() < 1040 {
-        state ^= state << 13;
-        state ^= state >> 17;
-        state ^= state << 5;
-        token.push(alphabet[(state % 64) as usize] as char);
-    }
-    token.push_str("==");
-    token
-}
+// The same inputs as the token tests: a 1 KB session token shaped like STS's.
+#[path = "../tests/token_support/mod.rs"]
+mod token_support;
+use token_support::{session_token, AKID, AUDIENCE, IDENTITY, SECRET, T0};
 
 fn aws_identity(token: &str) -> Identity {
     AwsCredentials::new(AKID, SECRET, Some(token.to_string()), None, "bench").into()
