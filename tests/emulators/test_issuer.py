@@ -339,6 +339,49 @@ def test_redirect_fault_and_sink(state):
     assert "leaked" not in json.dumps(hits)
 
 
+# CORS (opt-in, for browser tests) ---------------------------------------------------------------
+
+PAGE = "http://127.0.0.1:8123"
+
+
+def preflight(state, origin):
+    return requests.options(state["issuer_url"] + "/sts/exchange", headers={
+        "Origin": origin, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type"})
+
+
+def test_cors_is_off_by_default(state):
+    answer = preflight(state, PAGE)
+    assert answer.status_code == 501 and "Access-Control-Allow-Origin" not in answer.headers
+    answer = exchange(state, blob(state))
+    assert answer.status_code == 200 and "Access-Control-Allow-Origin" not in answer.headers
+
+
+def test_cors_for_the_configured_origin_only(state):
+    assert requests.post(state["issuer_url"] + "/_control", json={"cors_origin": PAGE}).json()["cors_origin"] == PAGE
+    answer = preflight(state, PAGE)
+    assert answer.status_code == 204
+    assert answer.headers["Access-Control-Allow-Origin"] == PAGE
+    assert answer.headers["Access-Control-Allow-Methods"] == "POST"
+    allowed = {h.strip() for h in answer.headers["Access-Control-Allow-Headers"].split(",")}
+    assert {"authorization", "content-type"} <= allowed
+    url = state["issuer_url"] + "/sts/exchange"
+    params = {"aud": "cgr.dev", "identity": state["identity"]}
+    ok = requests.post(url, data=params, headers={"Authorization": f"Bearer {blob(state)}", "Origin": PAGE})
+    assert ok.status_code == 200 and ok.headers["Access-Control-Allow-Origin"] == PAGE
+    # Errors carry the header too, so that the page can read why.
+    denied = requests.post(url, data=params, headers={"Authorization": "Bearer x", "Origin": PAGE})
+    assert denied.status_code == 400 and denied.headers["Access-Control-Allow-Origin"] == PAGE
+    # Another origin gets nothing: no preflight answer, no header.
+    other = "http://127.0.0.1:8124"
+    assert preflight(state, other).status_code == 501
+    answer = requests.post(url, data=params, headers={"Authorization": f"Bearer {blob(state)}", "Origin": other})
+    assert answer.status_code == 200 and "Access-Control-Allow-Origin" not in answer.headers
+    # Reset turns it off again.
+    requests.post(state["issuer_url"] + "/_control/reset")
+    assert "Access-Control-Allow-Origin" not in preflight(state, PAGE).headers
+
+
 # log ---------------------------------------------------------------------------------------------
 
 def test_log_redacts_the_bearer_and_summarizes_the_blob(state):

@@ -43,7 +43,10 @@ OPTIONS = {
     "max_future_skew_s": 300,  # check 7
     "max_age_s": 900,  # check 7
     "audiences": None,  # accepted Chainguard-Audience values; None: [issuer URL]
+    "cors_origin": None,  # the one browser origin allowed to call /sts/exchange; None: no CORS headers at all
 }
+# What a browser's fetch of /sts/exchange may send (the preflight's answer).
+CORS_ALLOW_HEADERS = "authorization, content-type, accept, user-agent"
 JWKS_PATH = "/.well-known/keys"
 
 
@@ -121,11 +124,36 @@ class IssuerEmulator(ConfigurableEmulator):
             return json_response(jwks([self.key]))
         if request.path != "/sts/exchange":
             return json_response(ExchangeError(NOT_FOUND, "Not Found").body(), status=404)
+        cors = self._cors_origin(request)
+        if cors and request.method == "OPTIONS":
+            return self._preflight(cors)
         fault = self.mode.take()
         entry = self.log.record(request, fault=fault)
         response = self._fault(request, fault) or self._exchange_response(request, entry)
         entry["status"] = response.status_code
+        if cors:
+            response.headers["Access-Control-Allow-Origin"] = cors
+            response.headers["Access-Control-Expose-Headers"] = "location"
+            response.headers.add("Vary", "Origin")
         return response
+
+    def _cors_origin(self, request: Request) -> str | None:
+        """The request's Origin when CORS is on (`cors_origin`) and it is that
+        origin exactly; otherwise None, and the answer carries no CORS headers."""
+        allowed = self.options["cors_origin"]
+        origin = request.headers.get("Origin")
+        return origin if allowed and origin == allowed else None
+
+    @staticmethod
+    def _preflight(origin: str) -> Response:
+        """The answer to a browser's CORS preflight of `POST /sts/exchange`."""
+        return Response("", 204, headers={
+            "Access-Control-Allow-Origin": origin,
+            "Access-Control-Allow-Methods": "POST",
+            "Access-Control-Allow-Headers": CORS_ALLOW_HEADERS,
+            "Access-Control-Max-Age": "60",
+            "Vary": "Origin",
+        })
 
     def _fault(self, request: Request, fault: str) -> Response | None:
         if fault == "503":
