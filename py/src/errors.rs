@@ -55,6 +55,12 @@ pub fn raise(py: Python<'_>, class: &str, message: String, kwargs: &[(&str, Kw)]
     build(py, class, message, kwargs).unwrap_or_else(|e| e)
 }
 
+/// `InvalidIdentityError` for an identity that is not a UIDP, with `identity` and `reason`.
+pub fn identity_error(py: Python<'_>, e: cgaws_core::identity::UidpError) -> PyErr {
+    let message = e.to_string();
+    raise(py, "InvalidIdentityError", message, &[("identity", Kw::String(e.input)), ("reason", Kw::String(e.reason))])
+}
+
 thread_local! {
     static PANIC_AT: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
 }

@@ -12,8 +12,9 @@
 mod chain;
 mod convert;
 mod errors;
+mod sts;
 mod verify;
-mod whoami;
+mod web_identity;
 
 use cgaws_core::exchange::{Exchange, ExchangeError, ExchangeParams, ExchangeStep};
 use cgaws_core::http::{HttpRequest, Url};
@@ -21,7 +22,7 @@ use cgaws_core::sigv4::{self, PayloadHash, SignatureLocation, SigningKeyCache, S
 use cgaws_core::token::{self, PrecheckOptions, StsEndpoint, TokenError, TokenParams};
 use cgaws_core::{Credentials as CoreCredentials, Secret, UnixTime};
 use convert::{datetime_from_secs, epoch_seconds_of};
-use errors::{guard, raise, Kw};
+use errors::{guard, identity_error, raise, Kw};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 use std::sync::{LazyLock, Mutex, MutexGuard};
@@ -146,7 +147,7 @@ impl Credentials {
 }
 
 /// The STS endpoint a token names: the global one, or a regional one.
-fn sts_endpoint(py: Python<'_>, sts_region: Option<&str>) -> PyResult<StsEndpoint> {
+pub(crate) fn sts_endpoint(py: Python<'_>, sts_region: Option<&str>) -> PyResult<StsEndpoint> {
     match sts_region {
         None => Ok(StsEndpoint::global()),
         Some(region) => StsEndpoint::regional(region, false)
@@ -156,12 +157,7 @@ fn sts_endpoint(py: Python<'_>, sts_region: Option<&str>) -> PyResult<StsEndpoin
 
 fn token_error(py: Python<'_>, e: TokenError) -> PyErr {
     match e {
-        TokenError::InvalidIdentity(u) => raise(
-            py,
-            "InvalidIdentityError",
-            u.to_string(),
-            &[("identity", Kw::String(u.input.clone())), ("reason", Kw::String(u.reason.clone()))],
-        ),
+        TokenError::InvalidIdentity(u) => identity_error(py, u),
         TokenError::InvalidIdentityValue => raise(py, "InvalidIdentityError", e.to_string(), &[]),
         TokenError::InvalidAudience(_) => {
             raise(py, "InvalidArgumentError", e.to_string(), &[("argument", Kw::str("audience"))])
@@ -370,12 +366,7 @@ fn precheck<'py>(
 fn exchange_error(py: Python<'_>, e: ExchangeError) -> PyErr {
     let message = e.to_string();
     match e {
-        ExchangeError::InvalidIdentity(u) => raise(
-            py,
-            "InvalidIdentityError",
-            message,
-            &[("identity", Kw::String(u.input)), ("reason", Kw::String(u.reason))],
-        ),
+        ExchangeError::InvalidIdentity(u) => identity_error(py, u),
         ExchangeError::InvalidIssuer(_) => {
             raise(py, "InvalidArgumentError", message, &[("argument", Kw::str("issuer"))])
         }
@@ -482,14 +473,17 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyExchange>()?;
     m.add_class::<chain::PyCredentialChain>()?;
     m.add_class::<verify::PyVerification>()?;
+    m.add_class::<web_identity::PyWebIdentityTokenParams>()?;
     m.add_function(wrap_pyfunction!(verify::verify_start, m)?)?;
     m.add_function(wrap_pyfunction!(generate_token, m)?)?;
     m.add_function(wrap_pyfunction!(sign, m)?)?;
     m.add_function(wrap_pyfunction!(inspect, m)?)?;
     m.add_function(wrap_pyfunction!(precheck, m)?)?;
     m.add_function(wrap_pyfunction!(epoch_seconds, m)?)?;
-    m.add_function(wrap_pyfunction!(whoami::config_paths, m)?)?;
-    m.add_function(wrap_pyfunction!(whoami::caller_identity_request, m)?)?;
-    m.add_function(wrap_pyfunction!(whoami::parse_caller_identity, m)?)?;
+    m.add_function(wrap_pyfunction!(sts::config_paths, m)?)?;
+    m.add_function(wrap_pyfunction!(sts::caller_identity_request, m)?)?;
+    m.add_function(wrap_pyfunction!(sts::parse_caller_identity, m)?)?;
+    m.add_function(wrap_pyfunction!(web_identity::web_identity_token_request, m)?)?;
+    m.add_function(wrap_pyfunction!(web_identity::parse_web_identity_token, m)?)?;
     Ok(())
 }

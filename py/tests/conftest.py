@@ -12,6 +12,7 @@ environment needs only the package and its test dependencies.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
@@ -81,6 +82,18 @@ class EmulatorStack:
             "secret_access_key": self.state["user_secret_access_key"],
         }
 
+    def log(self, url_key: str) -> list:
+        """The request log of the emulator at ``self[url_key]``."""
+        return self.control(self.state[url_key], "/_control/log", method="GET")
+
+    def issuer_exchanges(self) -> list:
+        """The issuer's log entries for ``/sts/exchange`` (with ``bearer_kind``, ``status``)."""
+        return [e for e in self.log("issuer_url") if e.get("path", "").endswith("/sts/exchange")]
+
+    def sts_actions(self) -> list:
+        """The STS actions asked for, in order."""
+        return [e.get("action") for e in self.log("sts_url")]
+
 
 @pytest.fixture(scope="session")
 def stack():
@@ -125,6 +138,46 @@ def emulators(stack):
     """The stack, back in its default behaviour after the test."""
     yield stack
     stack.reset()
+
+
+def aws_env(monkeypatch, emulators, **extra):
+    """Points every STS call at the emulator (the default chain's AssumeRole,
+    whoami, GetWebIdentityToken) and sets the given variables."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", emulators["sts_url"])
+    monkeypatch.setenv("AWS_REGION", emulators["region"])
+    for name, value in extra.items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.fixture
+def user_env(monkeypatch, emulators):
+    """The test IAM user's static keys in the environment."""
+    aws_env(
+        monkeypatch,
+        emulators,
+        AWS_ACCESS_KEY_ID=emulators["user_access_key_id"],
+        AWS_SECRET_ACCESS_KEY=emulators["user_secret_access_key"],
+    )
+    return emulators
+
+
+@pytest.fixture
+def role_env(monkeypatch, emulators):
+    """Credentials of a session of the test role, from the container endpoint
+    (EKS Pod Identity style)."""
+    aws_env(
+        monkeypatch,
+        emulators,
+        AWS_CONTAINER_CREDENTIALS_FULL_URI=emulators["container_full_uri"],
+        AWS_CONTAINER_AUTHORIZATION_TOKEN=emulators["container_auth_token"],
+    )
+    return emulators
+
+
+def jwt_part(token: str, index: int) -> dict:
+    """A JWT's header (0) or claims (1), read without checking the signature."""
+    part = token.split(".")[index]
+    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
 
 
 def pytest_report_header(config):

@@ -203,6 +203,64 @@ def test_invalid_token_arguments(kwargs, argument):
     assert info.value.argument == argument
 
 
+@pytest.mark.parametrize(
+    "verb,kwargs,argument",
+    [
+        ("generate_token", {"oidc_algorithm": "HS256"}, "oidc_algorithm"),
+        ("generate_token", {"oidc_algorithm": 384}, "oidc_algorithm"),
+        ("generate_token", {"oidc_duration": 59}, "oidc_duration"),
+        ("generate_token", {"oidc_duration": 3601}, "oidc_duration"),
+        ("generate_token", {"oidc_duration": -1}, "oidc_duration"),
+        ("generate_token", {"oidc_duration": 10**12}, "oidc_duration"),
+        ("generate_token", {"oidc_duration": True}, "oidc_duration"),
+        ("generate_token", {"oidc_duration": "5m"}, "oidc_duration"),
+        ("generate_token", {"oidc_duration": dt.timedelta(hours=2)}, "oidc_duration"),
+        ("generate_token", {"time": T0}, "time"),
+        ("generate_token", {"audience": ""}, "audience"),
+        ("generate_token", {"sts_region": "US-EAST-1"}, "sts_region"),
+        ("exchange", {"oidc_algorithm": "none"}, "oidc_algorithm"),
+        ("exchange", {"issuer": "ftp://issuer.example"}, "issuer"),
+    ],
+)
+def test_oidc_arguments_are_checked_before_credentials(verb, kwargs, argument):
+    """No credentials are set up: a NoCredentialsError would mean the check came too late."""
+    with pytest.raises(cgaws.InvalidArgumentError) as info:
+        getattr(cgaws, verb)(IDENTITY, method="oidc", **kwargs)
+    assert info.value.argument == argument, info.value
+    assert isinstance(info.value, ValueError)
+
+
+def test_oidc_identity_is_checked_when_given():
+    with pytest.raises(cgaws.InvalidIdentityError):
+        cgaws.generate_token("not-a-uidp", method="oidc")
+    for identity in (IDENTITY, None):  # then credentials are looked for (there are none)
+        with pytest.raises(cgaws.NoCredentialsError):
+            cgaws.generate_token(identity, method="oidc", oidc_algorithm="RS256", oidc_duration=3600)
+
+
+@pytest.mark.parametrize("kwargs", [{"oidc_algorithm": "ES384"}, {"oidc_duration": 300}])
+def test_oidc_options_refused_with_gci(kwargs):
+    with pytest.raises(cgaws.InvalidArgumentError) as info:
+        cgaws.generate_token(IDENTITY, CREDS, time=T0, **kwargs)
+    assert info.value.argument == next(iter(kwargs)) and "method='oidc'" in str(info.value)
+    if "oidc_algorithm" in kwargs:
+        with pytest.raises(cgaws.InvalidArgumentError):
+            cgaws.exchange(IDENTITY, credentials=CREDS, method="gci", **kwargs)
+
+
+def test_methods_constant():
+    assert cgaws.METHODS == ("gci", "oidc")
+    # method="gci" is the default, and the same token.
+    assert cgaws.generate_token(IDENTITY, CREDS, time=T0, method="gci") == cgaws.generate_token(IDENTITY, CREDS, time=T0)
+
+
+def test_sts_error_carries_the_fix_and_pickles():
+    e = cgaws.StsError("STS refused ...", status=403, code="AccessDenied", fix="allow it")
+    again = pickle.loads(pickle.dumps(e))
+    assert (again.status, again.code, again.fix, again.request_id) == (403, "AccessDenied", "allow it", None)
+    assert cgaws.StsError("x").fix is None
+
+
 # --- sign ----------------------------------------------------------------------
 
 
@@ -279,6 +337,7 @@ def test_sign_duplicate_headers_and_content_sha():
         ("GET", "https://example.com/", None, {"presign_expires": "soon"}),
         ("GET", "https://example.com/", None, {"presign_expires": 10**30}),
         ("GET", "https://example.com/", None, {"presign_expires": -5}),
+        ("GET", "https://example.com/", None, {"presign_expires": True}),
     ],
 )
 def test_sign_refuses(method, url, headers, kwargs):

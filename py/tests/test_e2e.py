@@ -14,15 +14,7 @@ import urllib.request
 import pytest
 
 import cgaws
-
-
-def aws_env(monkeypatch, emulators, **extra):
-    """Points every STS call at the emulator (the default chain's AssumeRole and
-    whoami) and sets the given variables."""
-    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", emulators["sts_url"])
-    monkeypatch.setenv("AWS_REGION", emulators["region"])
-    for name, value in extra.items():
-        monkeypatch.setenv(name, value)
+from conftest import aws_env, jwt_part
 
 
 def assert_good_token(token: cgaws.Token, emulators) -> None:
@@ -38,13 +30,8 @@ def exchange(emulators, **kwargs) -> cgaws.Token:
     return cgaws.exchange(emulators["identity"], issuer=emulators["issuer_url"], **kwargs)
 
 
-def test_environment(monkeypatch, emulators):
-    aws_env(
-        monkeypatch,
-        emulators,
-        AWS_ACCESS_KEY_ID=emulators["user_access_key_id"],
-        AWS_SECRET_ACCESS_KEY=emulators["user_secret_access_key"],
-    )
+def test_environment(user_env):
+    emulators = user_env
     assert cgaws.load_credentials().source == "environment"
     me = cgaws.whoami()
     assert (me.account, me.arn) == (emulators["account_id"], emulators["user_arn"])
@@ -96,13 +83,8 @@ def test_profile_with_role_arn(monkeypatch, emulators, tmp_path):
     assert_good_token(exchange(emulators), emulators)
 
 
-def test_container_endpoint(monkeypatch, emulators):
-    aws_env(
-        monkeypatch,
-        emulators,
-        AWS_CONTAINER_CREDENTIALS_FULL_URI=emulators["container_full_uri"],
-        AWS_CONTAINER_AUTHORIZATION_TOKEN=emulators["container_auth_token"],
-    )
+def test_container_endpoint(role_env):
+    emulators = role_env
     creds = cgaws.load_credentials()
     assert creds.source == "container" and creds.account_id == emulators["account_id"]
     assert_good_token(exchange(emulators), emulators)
@@ -125,32 +107,13 @@ def test_boto3_credentials_objects(monkeypatch, emulators):
     assert cgaws.whoami(assumed).arn.endswith(f"assumed-role/{emulators['role_name']}/from-boto3")
 
 
-def test_exchange_scopes_audience_and_token_claims(monkeypatch, emulators):
-    aws_env(
-        monkeypatch,
-        emulators,
-        AWS_ACCESS_KEY_ID=emulators["user_access_key_id"],
-        AWS_SECRET_ACCESS_KEY=emulators["user_secret_access_key"],
-    )
+def test_exchange_scopes_audience_and_token_claims(user_env):
+    emulators = user_env
     token = exchange(emulators, audience=emulators["registry_audience"])
-    import base64
-
-    payload = token.token.split(".")[1]
-    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims = jwt_part(token.token, 1)
     aud = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
     assert emulators["registry_audience"] in aud
     assert claims["iss"] == emulators["issuer_url"]
-
-
-@pytest.fixture
-def user_env(monkeypatch, emulators):
-    aws_env(
-        monkeypatch,
-        emulators,
-        AWS_ACCESS_KEY_ID=emulators["user_access_key_id"],
-        AWS_SECRET_ACCESS_KEY=emulators["user_secret_access_key"],
-    )
-    return emulators
 
 
 def test_exchange_retries_transient_failures(user_env):
@@ -194,14 +157,9 @@ def test_exchange_issuer_with_trailing_slash(user_env):
     assert_good_token(cgaws.exchange(user_env["identity"], issuer=user_env["issuer_url"] + "/"), user_env)
 
 
-def test_exchange_permission_denied(monkeypatch, emulators, tmp_path):
-    """The oidc identity's rule matches no AWS caller: PERMISSION_DENIED."""
-    aws_env(
-        monkeypatch,
-        emulators,
-        AWS_ACCESS_KEY_ID=emulators["user_access_key_id"],
-        AWS_SECRET_ACCESS_KEY=emulators["user_secret_access_key"],
-    )
+def test_exchange_permission_denied(user_env):
+    """The oidc identity's rule (claim_match) takes no GetCallerIdentity blob: PERMISSION_DENIED."""
+    emulators = user_env
     with pytest.raises(cgaws.ExchangeError) as info:
         cgaws.exchange(emulators["oidc_identity"], issuer=emulators["issuer_url"])
     assert info.value.status in (401, 403)
@@ -240,17 +198,10 @@ def test_imds_failure_is_reported(monkeypatch, emulators):
 SERVICE = "https://my-service.example"
 
 
-def user_creds(emulators) -> dict:
-    return {
-        "access_key_id": emulators["user_access_key_id"],
-        "secret_access_key": emulators["user_secret_access_key"],
-    }
-
-
 def test_verify_with_rule(monkeypatch, emulators):
     aws_env(monkeypatch, emulators)  # AWS_ENDPOINT_URL_STS: where the forwarded request goes
     identity = emulators["identity"]
-    blob = cgaws.generate_token(identity, user_creds(emulators), audience=SERVICE)
+    blob = cgaws.generate_token(identity, emulators.user_credentials, audience=SERVICE)
     ok = cgaws.verify(blob, identity=identity, audiences=[SERVICE], rule={"awsIdentity": emulators["identity_rule"]})
     assert ok["caller"] == cgaws.CallerIdentity(
         emulators["account_id"], emulators["user_arn"], ok["caller"].user_id
@@ -308,11 +259,11 @@ def test_verify_refusals(monkeypatch, emulators):
     with pytest.raises(cgaws.VerifyError) as info:
         cgaws.verify(forged, identity=identity, audiences=SERVICE)
     assert (info.value.check, info.value.code, info.value.sts_status) == (8, "rejected_by_sts", 403)
-    old = cgaws.generate_token(identity, user_creds(emulators), audience=SERVICE, time=dt.datetime(2020, 1, 1))
+    old = cgaws.generate_token(identity, emulators.user_credentials, audience=SERVICE, time=dt.datetime(2020, 1, 1))
     with pytest.raises(cgaws.PrecheckError) as info:
         cgaws.verify(old, identity=identity, audiences=SERVICE)
     assert (info.value.check, info.value.code) == (7, "expired") and isinstance(info.value, cgaws.VerifyError)
-    blob = cgaws.generate_token(identity, user_creds(emulators), audience=SERVICE)
+    blob = cgaws.generate_token(identity, emulators.user_credentials, audience=SERVICE)
     with pytest.raises(cgaws.PrecheckError) as info:
         cgaws.verify(blob, identity=identity, audiences="https://other.example")
     assert info.value.check == 6

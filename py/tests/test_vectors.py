@@ -132,17 +132,22 @@ def when(v) -> dt.datetime:
     return dt.datetime.fromisoformat(v["time"].replace("Z", "+00:00"))
 
 
+def vector_credentials(v, access_key_id: str, secret_access_key: str, session_token: str) -> dict:
+    """A vector's credentials as a mapping with the given key names."""
+    return {
+        access_key_id: v["access_key_id"],
+        secret_access_key: v["secret_access_key"],
+        session_token: v.get("session_token"),
+    }
+
+
 def test_token_vectors_present():
     assert len(TOKEN_VECTORS) >= 4
 
 
 @pytest.mark.parametrize("v", TOKEN_VECTORS, ids=[v["name"] for v in TOKEN_VECTORS])
 def test_token_vector_blob(v):
-    creds = {
-        "access_key_id": v["access_key_id"],
-        "secret_access_key": v["secret_access_key"],
-        "session_token": v.get("session_token"),
-    }
+    creds = vector_credentials(v, "access_key_id", "secret_access_key", "session_token")
     sts_region = None if v["sts_host"] == "sts.amazonaws.com" else v["sts_region"]
     blob = cgaws.generate_token(v["identity"], creds, audience=v["audience"], sts_region=sts_region, time=when(v))
     request_line, headers = decode_blob(blob)
@@ -164,11 +169,7 @@ def test_token_vector_blob(v):
 @pytest.mark.parametrize("v", TOKEN_VECTORS, ids=[v["name"] for v in TOKEN_VECTORS])
 def test_token_vector_texts_through_sign(v):
     """The same request signed with the general signer gives the vector's texts."""
-    creds = {
-        "AccessKeyId": v["access_key_id"],
-        "SecretAccessKey": v["secret_access_key"],
-        "SessionToken": v.get("session_token"),
-    }
+    creds = vector_credentials(v, "AccessKeyId", "SecretAccessKey", "SessionToken")  # STS's spelling
     signed = cgaws.sign(
         "POST",
         f"https://{v['sts_host']}/?Action=GetCallerIdentity&Version=2011-06-15",

@@ -78,6 +78,7 @@ __all__ = [
     "InvalidArgumentError",
     "InvalidCredentialsError",
     "InvalidIdentityError",
+    "METHODS",
     "NoCredentialsError",
     "PrecheckError",
     "SignedRequest",
@@ -207,28 +208,109 @@ def load_credentials(*, profile: Optional[str] = None, region: Optional[str] = N
     return default_credentials(profile=profile, region=region)
 
 
+#: The two AWS proofs: a signed STS ``GetCallerIdentity`` request (``"gci"``, the
+#: default) or a JWT from STS ``GetWebIdentityToken`` (``"oidc"``).
+METHODS = ("gci", "oidc")
+
+
+def _method(method: str) -> str:
+    if method == "gci" or method == "oidc":
+        return method
+    if isinstance(method, str) and method.strip().lower() in METHODS:  # as the CLI's --method
+        return method.strip().lower()
+    raise InvalidArgumentError(
+        f"method must be 'gci' (a signed GetCallerIdentity request) or 'oidc' (a JWT from STS "
+        f"GetWebIdentityToken), not {method!r}",
+        argument="method",
+    )
+
+
+def _seconds(value: Any, name: str) -> int:
+    """Whole seconds from an int or a ``timedelta``; the range is checked by the caller."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    seconds = getattr(value, "total_seconds", None)
+    if seconds is None or isinstance(value, bool):
+        raise InvalidArgumentError(f"{name} must be seconds (an int) or a timedelta", argument=name)
+    return int(seconds())
+
+
+def _web_identity_params(
+    audience: Any, algorithm: Any, duration: Any, sts_region: Any = None, identity: Any = None
+) -> Any:
+    """The checked ``GetWebIdentityToken`` parameters (before credentials are looked for)."""
+    for name, value in (
+        ("audience", audience),
+        ("oidc_algorithm", algorithm),
+        ("sts_region", sts_region),
+        ("identity", identity),
+    ):
+        if value is not None and not isinstance(value, str):
+            raise InvalidArgumentError(f"{name} must be a str, not {type(value).__name__}", argument=name)
+    seconds = None if duration is None else _seconds(duration, "oidc_duration")
+    return _core.WebIdentityTokenParams(audience, algorithm, seconds, sts_region, identity)
+
+
 def generate_token(
-    identity: str,
+    identity: Optional[str],
     credentials: CredentialsLike = None,
     *,
     audience: str = DEFAULT_AUDIENCE,
     sts_region: Optional[str] = None,
     time: TimeLike = None,
+    method: str = "gci",
+    oidc_algorithm: Optional[str] = None,
+    oidc_duration: Union[None, int, Any] = None,
+    timeout: float = 10.0,
 ) -> str:
-    """The AWS proof for a Chainguard identity: a SigV4-signed STS
-    ``GetCallerIdentity`` request, as HTTP/1.1 text, base64url-encoded with padding.
+    """The AWS proof for a Chainguard identity, addressed to ``audience`` (the
+    issuer that will check it).
 
-    ``identity`` is the identity's UIDP; ``audience`` the issuer that will check the
-    token; ``sts_region`` makes the token name a regional STS endpoint (the relying
-    party must accept it) instead of ``sts.amazonaws.com``; ``time`` (default now)
-    is when it is signed. The token is valid for 15 minutes.
+    ``method="gci"`` (the default): a SigV4-signed STS ``GetCallerIdentity``
+    request, as HTTP/1.1 text, base64url-encoded with padding, made locally.
+    ``identity`` is the identity's UIDP; ``sts_region`` makes the token name a
+    regional STS endpoint (the relying party must accept it) instead of
+    ``sts.amazonaws.com``; ``time`` (default now) is when it is signed. The token
+    is valid for 15 minutes.
+
+    ``method="oidc"``: asks STS ``GetWebIdentityToken`` (AWS IAM outbound identity
+    federation) for a JWT whose ``aud`` is ``audience``, ``iss`` the account's
+    AWS token issuer and ``sub`` the caller's principal ARN (for a role session,
+    the role's ARN); the identity that accepts it has a ``claim_match`` rule with
+    that ``iss`` and ``sub``. STS is called where the AWS configuration says
+    (``AWS_ENDPOINT_URL_STS``, ``AWS_ENDPOINT_URL``, the profile, else the regional
+    endpoint of the configured region), or at ``sts_region``'s endpoint when given.
+    ``oidc_algorithm`` is ``"ES384"`` (default) or ``"RS256"``, ``oidc_duration``
+    60 to 3600 seconds (default 300; an int or a ``timedelta``); ``timeout`` bounds
+    the STS call. The JWT names no identity: ``identity`` may be None (one given is
+    still checked). ``time`` cannot be given (STS signs at its own time).
 
     Raises :class:`InvalidIdentityError`, :class:`InvalidCredentialsError`,
-    :class:`NoCredentialsError` (default chain) or :class:`InvalidArgumentError`.
+    :class:`NoCredentialsError` (default chain), :class:`InvalidArgumentError`;
+    with ``"oidc"`` also :class:`StsError` (``fix`` says how to enable outbound
+    federation, or shows the minimal IAM policy, when STS refuses for those
+    reasons) and :class:`TransportError`.
     """
+    if _method(method) == "oidc":
+        if time is not None:
+            raise InvalidArgumentError(
+                "time goes with method='gci': STS signs the oidc token at its own time", argument="time"
+            )
+        from ._driver import run_web_identity_token
+
+        params = _web_identity_params(audience, oidc_algorithm, oidc_duration, sts_region, identity)
+        return run_web_identity_token(_credentials(credentials), params, timeout)
+    if oidc_algorithm is not None or oidc_duration is not None:
+        raise _oidc_only(oidc_algorithm, oidc_duration)
     creds = credentials if type(credentials) is Credentials else _credentials(credentials)
     t = int(_time.time()) if time is None else _epoch_seconds(time, "time")
     return _core.generate_token(identity, creds, audience, sts_region, t)
+
+
+def _oidc_only(algorithm: Any, duration: Any = None) -> InvalidArgumentError:
+    """A gci call given an oidc option, which it would otherwise ignore."""
+    name = "oidc_algorithm" if algorithm is not None else "oidc_duration"
+    return InvalidArgumentError(f"{name} goes with method='oidc'", argument=name)
 
 
 class SignedRequest:
@@ -337,12 +419,9 @@ def sign(
         body = body.encode("utf-8")
     elif not isinstance(body, bytes):
         body = bytes(body)
-    if presign_expires is not None and not isinstance(presign_expires, int):
-        seconds = getattr(presign_expires, "total_seconds", None)
-        if seconds is None:
-            raise InvalidArgumentError("presign_expires must be seconds or a timedelta", argument="presign_expires")
-        presign_expires = int(seconds())
-    if isinstance(presign_expires, bool) or (presign_expires is not None and not 0 < presign_expires <= 604_800):
+    if presign_expires is not None:
+        presign_expires = _seconds(presign_expires, "presign_expires")
+    if presign_expires is not None and not 0 < presign_expires <= 604_800:
         raise InvalidArgumentError("presign_expires must be 1 to 604800 seconds", argument="presign_expires")
     if not isinstance(method, str) or not isinstance(url, str):
         raise InvalidArgumentError("method and url must be str")
@@ -450,29 +529,46 @@ def exchange(
     scopes: Sequence[str] = (),
     caps: Sequence[str] = (),
     timeout: float = 10.0,
+    method: str = "gci",
+    oidc_algorithm: Optional[str] = None,
 ) -> Token:
-    """Trades AWS credentials for a Chainguard token: makes a token blob for
+    """Trades AWS credentials for a Chainguard token: makes the AWS proof for
     ``identity`` addressed to ``issuer`` and posts it to ``<issuer>/sts/exchange``,
     asking for a token for ``audience`` (``cgr.dev``, the registry, by default; one
     or several), with optional ``scopes`` and ``caps``.
+
+    ``method`` picks the proof, as for :func:`generate_token`: ``"gci"`` (default)
+    for an identity with an ``aws_identity`` rule, ``"oidc"`` (a JWT from STS
+    ``GetWebIdentityToken``, audience the issuer URL, signed with
+    ``oidc_algorithm``, ``"ES384"`` by default, valid 300 seconds) for an identity
+    with a ``claim_match`` rule on AWS's token issuer and the caller's ARN.
 
     Transient failures (gRPC UNAVAILABLE, HTTP 502/503) are retried twice with a
     short jittered back-off; redirects are never followed. ``timeout`` bounds each
     HTTP attempt (seconds). Raises :class:`ExchangeError` (with the issuer's
     ``status`` and message), :class:`TransportError`, :class:`InvalidIdentityError`,
-    :class:`NoCredentialsError`.
+    :class:`NoCredentialsError`, and with ``"oidc"`` :class:`StsError`.
     """
     from ._driver import run_exchange
 
+    oidc = _method(method) == "oidc"
+    if not oidc and oidc_algorithm is not None:
+        raise _oidc_only(oidc_algorithm)
     if not isinstance(issuer, str):
         raise InvalidArgumentError("issuer must be a str", argument="issuer")
     issuer_url = issuer.rstrip("/")
     params = (issuer_url, identity, _strings(audience, "audience"), _strings(scopes, "scopes"), _strings(caps, "caps"))
     # The identity, issuer and parameters are checked before looking for credentials.
     _core.Exchange(*params, "-")
-    creds = _credentials(credentials)
-    blob = _core.generate_token(identity, creds, issuer_url, None, int(_time.time()))
-    ex = _core.Exchange(*params, blob)
+    # Both proofs are bound to the issuer URL (without a trailing slash).
+    if oidc:
+        from ._driver import run_web_identity_token
+
+        jwt_params = _web_identity_params(issuer_url, oidc_algorithm, None)
+        proof = run_web_identity_token(_credentials(credentials), jwt_params, timeout)
+    else:
+        proof = _core.generate_token(identity, _credentials(credentials), issuer_url, None, int(_time.time()))
+    ex = _core.Exchange(*params, proof)
     token, expiry, refresh = run_exchange(ex, timeout)
     return Token(token, expiry, refresh)
 

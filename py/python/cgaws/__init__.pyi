@@ -1,7 +1,7 @@
 """Type stub of `cgaws` (the runtime module avoids importing `typing`)."""
 
 from datetime import datetime, timedelta
-from typing import Any, Iterable, List, Mapping, Optional, Protocol, Sequence, Tuple, Union
+from typing import Any, Iterable, List, Literal, Mapping, Optional, Protocol, Sequence, Tuple, Union
 
 from ._core import Credentials as Credentials
 from ._errors import (
@@ -21,6 +21,7 @@ DEFAULT_AUDIENCE: str
 DEFAULT_ISSUER: str
 DEFAULT_TOKEN_AUDIENCE: str
 GLOBAL_STS_HOST: str
+METHODS: Tuple[str, str]
 __all__: List[str]
 
 class _BotocoreFrozen(Protocol):
@@ -33,15 +34,20 @@ class _BotocoreCredentials(Protocol):
 
 CredentialsLike = Union[None, Credentials, Mapping[str, Any], _BotocoreCredentials, _BotocoreFrozen]
 TimeLike = Union[None, datetime, int, float]
+Method = Literal["gci", "oidc"]
 
 def load_credentials(*, profile: Optional[str] = None, region: Optional[str] = None) -> Credentials: ...
 def generate_token(
-    identity: str,
+    identity: Optional[str],
     credentials: CredentialsLike = None,
     *,
     audience: str = ...,
     sts_region: Optional[str] = None,
     time: TimeLike = None,
+    method: Method = "gci",
+    oidc_algorithm: Optional[Literal["ES384", "RS256"]] = None,
+    oidc_duration: Union[None, int, timedelta] = None,
+    timeout: float = 10.0,
 ) -> str: ...
 
 class SignedRequest:
@@ -95,6 +101,8 @@ def exchange(
     scopes: Sequence[str] = (),
     caps: Sequence[str] = (),
     timeout: float = 10.0,
+    method: Method = "gci",
+    oidc_algorithm: Optional[Literal["ES384", "RS256"]] = None,
 ) -> Token: ...
 
 class CallerIdentity:

@@ -128,6 +128,30 @@ def caller_identity_request(
 ) -> _Request: ...
 def parse_caller_identity(status: int, headers: _Headers, body: bytes) -> Tuple[str, str, str]: ...
 
+class WebIdentityTokenParams:
+    """Checked ``GetWebIdentityToken`` parameters (a dry run of the core's checks)."""
+
+    def __init__(
+        self,
+        audience: str,
+        algorithm: Optional[str] = None,
+        duration: Optional[int] = None,
+        region: Optional[str] = None,
+        identity: Optional[str] = None,
+    ) -> None: ...
+
+def web_identity_token_request(
+    env: Mapping[str, str],
+    config: Optional[bytes],
+    credentials_file: Optional[bytes],
+    credentials: Credentials,
+    now: int,
+    params: WebIdentityTokenParams,
+) -> _Request: ...
+def parse_web_identity_token(
+    status: int, headers: _Headers, body: bytes, params: WebIdentityTokenParams
+) -> Tuple[str, Optional[int]]: ...
+
 class Verification:
     def request(self, endpoint_url: Optional[str] = None) -> _Request: ...
     def finish(self, status: int, headers: _Headers, body: bytes) -> Dict[str, Any]: ...

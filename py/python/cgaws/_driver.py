@@ -247,27 +247,46 @@ def run_exchange(exchange, timeout: float):
         time.sleep(step[1] / 1000.0)
 
 
-def run_whoami(credentials: _core.Credentials, timeout: float):
-    """STS GetCallerIdentity with ``credentials``, sent where the AWS
-    configuration points."""
-    from . import CallerIdentity
-
-    env = dict(os.environ)
+def _aws_files(env: dict) -> Tuple[Optional[bytes], Optional[bytes]]:
+    """The shared AWS ``config`` and ``credentials`` files (None when absent or unreadable)."""
     files = []
     for path in _core.config_paths(env):
         try:
             files.append(_read_file(path) if path else None)
         except OSError:
             files.append(None)
-    method, url, headers, body, _ = _core.caller_identity_request(
-        env, files[0], files[1], credentials, int(time.time())
-    )
+    return files[0], files[1]
+
+
+def _sts_call(request: tuple, timeout: float) -> Tuple[int, List[Tuple[str, str]], bytes]:
+    """Sends a request the core built for STS; its answer, cut to the bound."""
+    method, url, headers, body, _ = request
     try:
         status, answer_headers, data = http(method, url, headers, body, timeout, MAX_HTTP_BYTES)
     except _Transport as e:
         raise TransportError(f"no answer from STS at {url}: {e.message}", url=url) from None
-    account, arn, user_id = _core.parse_caller_identity(status, answer_headers, data[:MAX_HTTP_BYTES])
+    return status, answer_headers, data[:MAX_HTTP_BYTES]
+
+
+def run_whoami(credentials: _core.Credentials, timeout: float):
+    """STS GetCallerIdentity with ``credentials``, sent where the AWS
+    configuration points."""
+    from . import CallerIdentity
+
+    env = dict(os.environ)
+    request = _core.caller_identity_request(env, *_aws_files(env), credentials, int(time.time()))
+    account, arn, user_id = _core.parse_caller_identity(*_sts_call(request, timeout))
     return CallerIdentity(account, arn, user_id)
+
+
+def run_web_identity_token(credentials: _core.Credentials, params, timeout: float) -> str:
+    """STS GetWebIdentityToken with ``credentials`` and the checked ``params``
+    (``_core.WebIdentityTokenParams``), sent where the AWS configuration points
+    (or to the params' region's STS): the JWT."""
+    env = dict(os.environ)
+    request = _core.web_identity_token_request(env, *_aws_files(env), credentials, int(time.time()), params)
+    token, _expiration = _core.parse_web_identity_token(*_sts_call(request, timeout), params)
+    return token
 
 
 def sts_endpoint_override(env: Optional[dict] = None) -> Optional[str]:
@@ -284,13 +303,9 @@ def run_verify(verification, endpoint: Optional[str], timeout: float) -> dict:
     from . import CallerIdentity
     from ._errors import VerifyError
 
-    method, url, headers, body, _ = verification.request(endpoint or sts_endpoint_override())
+    answer = _sts_call(verification.request(endpoint or sts_endpoint_override()), timeout)
     try:
-        status, answer_headers, data = http(method, url, headers, body, timeout, MAX_HTTP_BYTES)
-    except _Transport as e:
-        raise TransportError(f"no answer from STS at {url}: {e.message}", url=url) from None
-    try:
-        result = verification.finish(status, answer_headers, data[:MAX_HTTP_BYTES])
+        result = verification.finish(*answer)
     except VerifyError as e:
         if isinstance(e.caller, (list, tuple)) and len(e.caller) == 3:
             e.caller = CallerIdentity(*e.caller)

@@ -111,10 +111,16 @@ class ExchangeError(Error):
 
 
 class StsError(Error):
-    """AWS STS refused a request (``whoami``). ``status`` is the HTTP status, ``code``
-    AWS's error code (e.g. ``InvalidClientTokenId``)."""
+    """AWS STS refused a request (``whoami``, or ``GetWebIdentityToken`` for
+    ``method="oidc"``). ``status`` is the HTTP status, ``code`` AWS's error code
+    (e.g. ``InvalidClientTokenId``), ``request_id`` AWS's request id. ``fix`` says
+    what to do when the cause is known and needs an administrator:
+    ``OutboundWebIdentityFederationDisabledException`` (outbound identity
+    federation is not enabled for the account: how to enable it) and
+    ``AccessDenied`` (the caller may not call ``sts:GetWebIdentityToken`` for the
+    audience: the minimal IAM policy statement); it is also in the message."""
 
-    _fields = ("status", "code")
+    _fields = ("status", "code", "request_id", "fix")
 
 
 class TransportError(Error):
