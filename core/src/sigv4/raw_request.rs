@@ -191,14 +191,8 @@ pub fn print_signed_request(request: &HttpRequest) -> String {
         + request.headers.iter().map(|(n, v)| n.len() + v.len() + 2).sum::<usize>()
         + 16;
     let mut out = String::with_capacity(size);
-    out.push_str(&request.method);
-    out.push(' ');
-    out.push_str(&request.path);
-    if !request.query.is_empty() {
-        out.push('?');
-        out.push_str(&request.query);
-    }
-    out.push_str(" HTTP/1.1\n");
+    push_request_line(request, &mut out);
+    out.push('\n');
     for (name, value) in &request.headers {
         out.push_str(name);
         out.push(':');
@@ -208,6 +202,19 @@ pub fn print_signed_request(request: &HttpRequest) -> String {
     out.push('\n');
     out.push_str(&String::from_utf8_lossy(&request.body));
     out
+}
+
+/// The request line without its line end, `METHOD path[?query] HTTP/1.1`: the
+/// same in this form and in the token's wire text, which ends it with CRLF.
+pub(crate) fn push_request_line(request: &HttpRequest, out: &mut String) {
+    out.push_str(&request.method);
+    out.push(' ');
+    out.push_str(&request.path);
+    if !request.query.is_empty() {
+        out.push('?');
+        out.push_str(&request.query);
+    }
+    out.push_str(" HTTP/1.1");
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use crate::credentials::Credentials;
 use crate::http::HttpRequest;
 use crate::identity::validate_identity_uidp;
 use crate::sigv4::canonical::push_trimmed_value;
+use crate::sigv4::raw_request::push_request_line;
 use crate::sigv4::{self, SigningKeyCache, SigningOutput, SigningParams, SigningSettings};
 use crate::time::UnixTime;
 use base64::Engine;
@@ -225,14 +226,8 @@ pub fn serialize_request(request: &HttpRequest) -> String {
     let host = request.header("host").unwrap_or(&request.authority);
     let mut out =
         String::with_capacity(256 + request.headers.iter().map(|(n, v)| n.len() + v.len() + 4).sum::<usize>());
-    out.push_str(&request.method);
-    out.push(' ');
-    out.push_str(&request.path);
-    if !request.query.is_empty() {
-        out.push('?');
-        out.push_str(&request.query);
-    }
-    out.push_str(" HTTP/1.1\r\nHost: ");
+    push_request_line(request, &mut out);
+    out.push_str("\r\nHost: ");
     out.push_str(host);
     out.push_str("\r\nUser-Agent: cgaws/");
     out.push_str(crate::VERSION);
