@@ -6,75 +6,21 @@
 //!
 //! `cargo run --release --manifest-path bench/token-timing/Cargo.toml`
 
-use aws_credential_types::Credentials as AwsCredentials;
-use aws_sigv4::http_request::{sign as aws_sign, SignableBody, SignableRequest, SigningSettings as AwsSettings};
-use aws_sigv4::sign::v4;
-use aws_smithy_runtime_api::client::identity::Identity;
-use base64::Engine;
 use cgaws_core::sigv4::SigningKeyCache;
-use cgaws_core::token::blob::{serialize_request, AUDIENCE_HEADER, GET_CALLER_IDENTITY_QUERY, IDENTITY_HEADER};
-use cgaws_core::token::{generate_token, StsEndpoint, TokenParams};
-use cgaws_core::{Credentials, HttpRequest, UnixTime};
+use cgaws_core::token::{generate_token, TokenParams};
+use cgaws_core::{Credentials, UnixTime};
 use std::hint::black_box;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Instant;
 
-const AKID: &str = "ASIAIOSFODNN7EXAMPLE";
-const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-const IDENTITY: &str = "66fe8510254166621680aeb498b0249b66900d34/335917336625376d";
-const AUDIENCE: &str = "https://issuer.enforce.dev";
-const T0: i64 = 1_768_464_000;
+// The inputs and the aws-sigv4 baseline of the criterion benchmark, from the
+// same source files (this crate is outside the workspace, so by path).
+#[path = "../../../core/tests/token_support/mod.rs"]
+mod token_support;
+use token_support::{AKID, AUDIENCE, IDENTITY, SECRET, T0};
 
-fn session_token() -> String {
-    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut token = String::from("IQoJb3JpZ2luX2VjE");
-    let mut state: u32 = 0x9e37_79b9;
-    while token.len() < 1040 {
-        state ^= state << 13;
-        state ^= state >> 17;
-        state ^= state << 5;
-        token.push(alphabet[(state % 64) as usize] as char);
-    }
-    token.push_str("==");
-    token
-}
-
-fn vector_session_token() -> String {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/vectors/token-vectors.json");
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    json["vectors"][0]["session_token"].as_str().unwrap().to_string()
-}
-
-fn aws_token(identity: &Identity) -> String {
-    let endpoint = StsEndpoint::global();
-    let uri = format!("https://{}/?{GET_CALLER_IDENTITY_QUERY}", endpoint.host);
-    let headers = [("Accept", "application/json"), (AUDIENCE_HEADER, AUDIENCE), (IDENTITY_HEADER, IDENTITY)];
-    let signable =
-        SignableRequest::new("POST", uri.as_str(), headers.iter().copied(), SignableBody::Bytes(&[])).unwrap();
-    let params = v4::SigningParams::builder()
-        .identity(identity)
-        .region(&endpoint.region)
-        .name("sts")
-        .time(SystemTime::UNIX_EPOCH + Duration::from_secs(T0 as u64))
-        .settings(AwsSettings::default())
-        .build()
-        .unwrap()
-        .into();
-    let (instructions, _) = aws_sign(signable, &params).unwrap().into_parts();
-    let mut request = HttpRequest {
-        method: "POST".into(),
-        scheme: "https".into(),
-        authority: endpoint.host.clone(),
-        path: "/".into(),
-        query: GET_CALLER_IDENTITY_QUERY.into(),
-        headers: headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
-        body: Vec::new(),
-    };
-    request.headers.insert(0, ("Host".into(), endpoint.host.clone()));
-    for (name, value) in instructions.headers() {
-        request.headers.push((name.to_string(), value.to_string()));
-    }
-    base64::engine::general_purpose::URL_SAFE.encode(serialize_request(&request))
-}
+#[path = "../../../core/benches/support/mod.rs"]
+mod support;
+use support::{aws_identity, aws_token, bench_session_tokens};
 
 /// Minimum over `batches` batches of `size` calls, in µs per call.
 fn min_of_batches(mut f: impl FnMut() -> usize) -> f64 {
@@ -95,15 +41,15 @@ fn min_of_batches(mut f: impl FnMut() -> usize) -> f64 {
 fn main() {
     let params = TokenParams::new(IDENTITY, UnixTime::from_secs(T0));
     let mut cache = SigningKeyCache::new();
-    for (label, token) in [("1KB", session_token()), ("vector-600B", vector_session_token())] {
+    for (label, token) in bench_session_tokens() {
         let credentials = Credentials::new(AKID, SECRET, Some(token.clone())).unwrap();
-        let identity: Identity = AwsCredentials::new(AKID, SECRET, Some(token), None, "timing").into();
+        let identity = aws_identity(&token);
         let ours = generate_token(&credentials, &params, &mut cache).unwrap().blob;
-        assert_eq!(ours, aws_token(&identity), "the two token paths disagree");
+        assert_eq!(ours, aws_token(&identity, AUDIENCE, IDENTITY), "the two token paths disagree");
         let cgaws = min_of_batches(|| {
             generate_token(black_box(&credentials), black_box(&params), &mut cache).unwrap().blob.len()
         });
-        let aws = min_of_batches(|| aws_token(black_box(&identity)).len());
+        let aws = min_of_batches(|| aws_token(black_box(&identity), AUDIENCE, IDENTITY).len());
         println!(
             "token/{label}: cgaws {cgaws:.3} µs, aws-sigv4 {aws:.3} µs, ratio {:.1}x (blob {} bytes)",
             aws / cgaws,

@@ -1,5 +1,7 @@
-//! Helpers shared by the token tests: editing a blob's decoded text, and
-//! re-verifying a token's signature the way STS does.
+//! Helpers shared by the token tests, the signing benchmark and
+//! `bench/token-timing` (which include this file by path): the fixture inputs,
+//! editing a blob's decoded text, and re-verifying a token's signature the way
+//! STS does.
 #![allow(dead_code)]
 
 use base64::Engine;
@@ -28,6 +30,15 @@ pub fn session_token() -> String {
     }
     token.push_str("==");
     token
+}
+
+/// The session token of `tests/vectors/token-vectors.json` (600 bytes). The file
+/// is compiled in (the path is relative to this file), so the crates that
+/// include this module by path, such as `bench/token-timing`, read the same one.
+pub fn vector_session_token() -> String {
+    let json: serde_json::Value = serde_json::from_str(include_str!("../../../tests/vectors/token-vectors.json"))
+        .expect("tests/vectors/token-vectors.json is JSON");
+    json["vectors"][0]["session_token"].as_str().expect("vector 0 has a session_token").to_string()
 }
 
 pub fn credentials() -> Credentials {
