@@ -107,6 +107,32 @@ impl Out {
     ) {
         self.findings.push(Finding { severity, code, field: field.map(str::to_string), message, fix });
     }
+
+    /// `ephemeral-session`: `name` pins `session`, a name that changes (instance,
+    /// task, pod, SDK-made); in the ARN and in the user id alike.
+    fn ephemeral_session(&mut self, name: &str, session: &str, fix: String) {
+        self.push(
+            Severity::Warning,
+            "ephemeral-session",
+            Some(name),
+            format!(
+                "{name} accepts only session {session:?}, which is {}: it stops matching when that goes away",
+                SessionKind::of(session).describe()
+            ),
+            Some(fix),
+        );
+    }
+
+    /// `any-role`: the assumed-role ARN pattern `value` leaves the role name open.
+    fn any_role_session(&mut self, name: &str, value: &str, fix: String) {
+        self.push(
+            Severity::Warning,
+            "any-role",
+            Some(name),
+            format!("{name} {value:?} accepts sessions of any role in the account"),
+            Some(fix),
+        );
+    }
 }
 
 /// Lints a parsed rule. Findings come errors first, then warnings, each group in field order.
@@ -357,25 +383,10 @@ fn lint_aws(rule: &AwsIdentityRule, dialect: Dialect, out: &mut Out) {
                     assumed_role_arn = true;
                     principal_prefix = Some("AROA");
                     if wild(role) && is_pattern {
-                        out.push(
-                            Severity::Warning,
-                            "any-role",
-                            Some(name),
-                            format!("{name} {value:?} accepts sessions of any role in the account"),
-                            Some(fix_for("ROLE")),
-                        );
+                        out.any_role_session(name, value, fix_for("ROLE"));
                     }
                     if closed && !wild(session) && SessionKind::of(session).is_ephemeral() {
-                        out.push(
-                            Severity::Warning,
-                            "ephemeral-session",
-                            Some(name),
-                            format!(
-                                "{name} accepts only session {session:?}, which is {}: it stops matching when that goes away",
-                                SessionKind::of(session).describe()
-                            ),
-                            Some(fix_for(role)),
-                        );
+                        out.ephemeral_session(name, session, fix_for(role));
                     }
                 }
                 Principal::User { name: user, .. } => {
@@ -403,13 +414,7 @@ fn lint_aws(rule: &AwsIdentityRule, dialect: Dialect, out: &mut Out) {
                             Some(fix_for(role)),
                         );
                     } else if wild(role) && is_pattern {
-                        out.push(
-                            Severity::Warning,
-                            "any-role",
-                            Some(name),
-                            format!("{name} {value:?} accepts sessions of any role in the account"),
-                            Some(fix_for("ROLE")),
-                        );
+                        out.any_role_session(name, value, fix_for("ROLE"));
                     }
                 }
                 _ => {}
@@ -472,16 +477,8 @@ fn lint_aws(rule: &AwsIdentityRule, dialect: Dialect, out: &mut Out) {
             if let Some((_, session)) = text.split_once(':') {
                 if !session.contains(WILD) && SessionKind::of(session).is_ephemeral() {
                     let id = text.split(':').next().unwrap_or_default();
-                    out.push(
-                        Severity::Warning,
-                        "ephemeral-session",
-                        Some(name),
-                        format!(
-                            "{name} accepts only session {session:?}, which is {}: it stops matching when that goes away",
-                            SessionKind::of(session).describe()
-                        ),
-                        Some(format!("{} ^{}:.*$", Field::UserId.name(dialect, true), quote_meta(id))),
-                    );
+                    let fix = format!("{} ^{}:.*$", Field::UserId.name(dialect, true), quote_meta(id));
+                    out.ephemeral_session(name, session, fix);
                 }
             }
         }
