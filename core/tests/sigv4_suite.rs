@@ -59,6 +59,19 @@ struct Case {
     expires_in: u64,
 }
 
+impl Case {
+    /// The case's credentials, region, service and time, with `settings`.
+    fn signing_params(&self, settings: SigningSettings) -> SigningParams<'_> {
+        SigningParams {
+            credentials: &self.credentials,
+            region: &self.region,
+            service: &self.service,
+            time: self.time,
+            settings,
+        }
+    }
+}
+
 fn load(dir: &Path) -> Case {
     let name = dir.file_name().unwrap().to_string_lossy().into_owned();
     for file in FILES {
@@ -123,13 +136,7 @@ fn check(case: &Case, variant: &str, cache: &mut SigningKeyCache) -> Vec<String>
             SessionTokenMode::Signed
         },
     };
-    let params = SigningParams {
-        credentials: &case.credentials,
-        region: &case.region,
-        service: &case.service,
-        time: case.time,
-        settings,
-    };
+    let params = case.signing_params(settings);
     let output = sign(&mut request, &params, cache).unwrap_or_else(|e| panic!("case {}: {variant}: {e}", case.name));
     let mut failures = Vec::new();
     let mut compare = |step: &str, ours: &str| {
@@ -169,13 +176,8 @@ fn printed_requests_parse_back() {
     for dir in cases() {
         let case = load(&dir);
         let mut request = parse_raw_request(&read(&dir, "request.txt")).unwrap();
-        let params = SigningParams {
-            credentials: &case.credentials,
-            region: &case.region,
-            service: &case.service,
-            time: case.time,
-            settings: SigningSettings { normalize_path: case.normalize, ..SigningSettings::default() },
-        };
+        let params =
+            case.signing_params(SigningSettings { normalize_path: case.normalize, ..SigningSettings::default() });
         sign(&mut request, &params, &mut cache).unwrap();
         let printed = print_signed_request(&request);
         let reparsed = parse_raw_request(&printed).unwrap_or_else(|e| panic!("case {}: {e}\n{printed}", case.name));
@@ -189,13 +191,8 @@ fn a_changed_expectation_is_caught() {
     let dir = cases().into_iter().find(|d| d.ends_with("get-vanilla")).expect("get-vanilla case");
     let case = load(&dir);
     let mut request = parse_raw_request(&read(&dir, "request.txt")).unwrap();
-    let params = SigningParams {
-        credentials: &case.credentials,
-        region: &case.region,
-        service: &case.service,
-        time: case.time.plus_secs(1),
-        settings: SigningSettings::default(),
-    };
+    let mut params = case.signing_params(SigningSettings::default());
+    params.time = case.time.plus_secs(1);
     let output = sign(&mut request, &params, &mut SigningKeyCache::new()).unwrap();
     assert_ne!(output.signature, read(&dir, "header-signature.txt"));
     assert_ne!(output.string_to_sign, read(&dir, "header-string-to-sign.txt"));
