@@ -34,6 +34,28 @@ Options:
 /// Tokens are a few kilobytes; anything past this is not one.
 const MAX_BLOB_BYTES: usize = 64 * 1024;
 
+/// The token to read, shared with `cgaws verify`: the argument, or stdin when it
+/// is `-` or absent; surrounding whitespace dropped.
+pub(super) fn read_blob(input: Option<&str>) -> CliResult<String> {
+    let blob = match input {
+        None | Some("-") => out::read_stdin(MAX_BLOB_BYTES)?,
+        Some(b) => b.to_string(),
+    };
+    let blob = blob.trim();
+    if blob.is_empty() {
+        return Err(CliError::usage("no token given").hint("pass it as an argument or on stdin"));
+    }
+    Ok(blob.to_string())
+}
+
+/// The audience a token is checked against when none is given, shared with
+/// `cgaws verify`: CHAINGUARD_ISSUER, the config file's issuer, or the default.
+pub(super) fn default_audience() -> String {
+    args::env("CHAINGUARD_ISSUER")
+        .or_else(|| config::load().ok().and_then(|c| c.issuer))
+        .unwrap_or_else(|| DEFAULT_AUDIENCE.into())
+}
+
 pub fn run(parser: &mut lexopt::Parser) -> CliResult {
     let mut input = None;
     let mut identity = None;
@@ -57,15 +79,8 @@ pub fn run(parser: &mut lexopt::Parser) -> CliResult {
     if identity.is_none() && (audience.is_some() || now.is_some() || !hosts.is_empty()) {
         return Err(CliError::usage("--audience, --now and --allow-host need --identity (they configure the checks)"));
     }
-    let blob = match input.as_deref() {
-        None | Some("-") => out::read_stdin(MAX_BLOB_BYTES)?,
-        Some(b) => b.to_string(),
-    };
-    let blob = blob.trim();
-    if blob.is_empty() {
-        return Err(CliError::usage("no token given").hint("pass it as an argument or on stdin"));
-    }
-    let inspection = inspect(blob).map_err(|e| CliError::failure(format!("not a token: {e}")))?;
+    let blob = read_blob(input.as_deref())?;
+    let inspection = inspect(&blob).map_err(|e| CliError::failure(format!("not a token: {e}")))?;
     let mut report = serde_json::to_value(&inspection).map_err(|e| CliError::failure(e.to_string()))?;
     // Headers as [name, value] pairs are awkward in JSON; keep their order as a list of objects.
     if let Some(Value::Array(pairs)) = report.get_mut("headers") {
@@ -79,13 +94,10 @@ pub fn run(parser: &mut lexopt::Parser) -> CliResult {
     }
     let mut failure = None;
     if let Some(identity) = identity {
-        let audience = audience
-            .or_else(|| args::env("CHAINGUARD_ISSUER"))
-            .or_else(|| config::load().ok().and_then(|c| c.issuer))
-            .unwrap_or_else(|| DEFAULT_AUDIENCE.into());
+        let audience = audience.unwrap_or_else(default_audience);
         let mut options = PrecheckOptions::new(identity, audience, now.unwrap_or_else(clock::now));
         options.allowed_hosts.extend(hosts);
-        report["precheck"] = match precheck(blob, &options) {
+        report["precheck"] = match precheck(&blob, &options) {
             Ok(_) => json!({"ok": true}),
             Err(e) => {
                 let verdict = json!({"ok": false, "check": e.check(), "code": e.code(), "error": e.to_string()});

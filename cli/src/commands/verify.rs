@@ -1,12 +1,12 @@
 //! `cgaws verify`: verify a token as the issuer does (PROTOCOL.md §3): checks
 //! 1-7, GetCallerIdentity at STS, and the identity's rule.
 
+use super::inspect::{default_audience, read_blob};
 use super::lint::{output_is_json, MAX_RULE_BYTES};
 use crate::args;
 use crate::error::{CliError, CliResult, EXIT_FAILURE};
-use crate::{clock, config, http, out, vlog};
+use crate::{clock, http, out, vlog};
 use cgaws_core::rules::parse;
-use cgaws_core::token::DEFAULT_AUDIENCE;
 use cgaws_core::verify::{start, VerifyError, VerifyOptions};
 use serde_json::json;
 use std::time::Duration;
@@ -43,7 +43,6 @@ Options:
   -h, --help          this help
 ";
 
-const MAX_BLOB_BYTES: usize = 64 * 1024;
 const STS_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub fn run(parser: &mut lexopt::Parser) -> CliResult {
@@ -72,11 +71,7 @@ pub fn run(parser: &mut lexopt::Parser) -> CliResult {
     }
     let identity = identity.ok_or_else(|| CliError::usage("--identity UIDP is required"))?;
     if audiences.is_empty() {
-        audiences.push(
-            args::env("CHAINGUARD_ISSUER")
-                .or_else(|| config::load().ok().and_then(|c| c.issuer))
-                .unwrap_or_else(|| DEFAULT_AUDIENCE.into()),
-        );
+        audiences.push(default_audience());
     }
     let rule = match &rule_file {
         Some(file) => {
@@ -85,14 +80,7 @@ pub fn run(parser: &mut lexopt::Parser) -> CliResult {
         }
         None => None,
     };
-    let blob = match input.as_deref() {
-        None | Some("-") => out::read_stdin(MAX_BLOB_BYTES)?,
-        Some(b) => b.to_string(),
-    };
-    let blob = blob.trim();
-    if blob.is_empty() {
-        return Err(CliError::usage("no token given").hint("pass it as an argument or on stdin"));
-    }
+    let blob = read_blob(input.as_deref())?;
 
     let mut options = VerifyOptions::new(identity, audiences, now.unwrap_or_else(clock::now));
     options.precheck.allowed_hosts.extend(hosts);
@@ -100,7 +88,7 @@ pub fn run(parser: &mut lexopt::Parser) -> CliResult {
         options = options.with_rule(rule);
     }
     let outcome = (|| -> Result<_, Failure> {
-        let pending = start(blob, &options)?;
+        let pending = start(&blob, &options)?;
         let response = send(&pending)?;
         Ok(pending.finish(&response)?)
     })();
