@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from conftest import issuer_exchanges, jwt_claims, new_uidp
 
 
@@ -46,39 +48,30 @@ def test_audience_from_environment(cli, stack):
     assert jwt_claims(token)["aud"] in ("https://console-api.enforce.dev", ["https://console-api.enforce.dev"])
 
 
-def test_retries_503_then_succeeds(cli, stack):
+@pytest.mark.parametrize("mode, failures, statuses", [
+    ("503", 2, [503, 503, 200]),
+    ("grpc14", 1, [503, 200]),  # gRPC UNAVAILABLE (code 14), in a 503
+])
+def test_transient_failures_are_retried(cli, stack, mode, failures, statuses):
     cli.user_keys()
-    stack.issuer.configure({"mode": "503", "count": 2})
+    stack.issuer.configure({"mode": mode, "count": failures})
     r = cli.run("exchange", "-v")
     assert r.code == 0, r.err
-    entries = issuer_exchanges(stack)
-    assert [e["status"] for e in entries] == [503, 503, 200]
+    assert [e["status"] for e in issuer_exchanges(stack)] == statuses
     assert "retrying" in r.err
 
 
-def test_retries_grpc_unavailable(cli, stack):
+@pytest.mark.parametrize("mode, failures, attempts, says", [
+    ("grpc14", 5, 3, "UNAVAILABLE"),  # transient: gives up after three attempts
+    ("500", 3, 1, "HTTP 500"),  # not transient: no retry
+])
+def test_failing_issuer(cli, stack, mode, failures, attempts, says):
     cli.user_keys()
-    stack.issuer.configure({"mode": "grpc14", "count": 1})
-    cli.exchange_ok()
-    assert [e["status"] for e in issuer_exchanges(stack)] == [503, 200]
-
-
-def test_gives_up_after_three_attempts(cli, stack):
-    cli.user_keys()
-    stack.issuer.configure({"mode": "grpc14", "count": 5})
+    stack.issuer.configure({"mode": mode, "count": failures})
     r = cli.run("exchange")
     assert r.code == 1
-    assert len(issuer_exchanges(stack)) == 3
-    assert "UNAVAILABLE" in r.err
-
-
-def test_no_retry_on_plain_500(cli, stack):
-    cli.user_keys()
-    stack.issuer.configure({"mode": "500", "count": 3})
-    r = cli.run("exchange")
-    assert r.code == 1
-    assert len(issuer_exchanges(stack)) == 1
-    assert "HTTP 500" in r.err
+    assert len(issuer_exchanges(stack)) == attempts
+    assert says in r.err
 
 
 def test_no_retry_on_4xx(cli, stack, state):

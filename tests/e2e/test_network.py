@@ -16,6 +16,23 @@ import pytest
 from conftest import issuer_exchanges
 
 
+def pump(src, dst, close_both: bool = False) -> None:
+    """Copies `src` to `dst` until `src` ends or fails, then half-closes `dst`
+    (or, with `close_both`, shuts both sockets down both ways)."""
+    try:
+        while data := src.recv(65536):
+            dst.sendall(data)
+    except OSError:
+        pass
+    finally:
+        ends = [(src, socket.SHUT_RDWR), (dst, socket.SHUT_RDWR)] if close_both else [(dst, socket.SHUT_WR)]
+        for sock, how in ends:
+            try:
+                sock.shutdown(how)
+            except OSError:
+                pass
+
+
 class ForwardProxy:
     """An HTTP proxy that tunnels every CONNECT (what ureq uses, for http and
     https alike) to `upstream`, recording the targets asked for."""
@@ -33,19 +50,6 @@ class ForwardProxy:
                 self.send_response(200, "Connection established")
                 self.end_headers()
                 client = self.connection
-
-                def pump(src, dst):
-                    try:
-                        while data := src.recv(65536):
-                            dst.sendall(data)
-                    except OSError:
-                        pass
-                    finally:
-                        try:
-                            dst.shutdown(socket.SHUT_WR)
-                        except OSError:
-                            pass
-
                 back = threading.Thread(target=pump, args=(upstream, client), daemon=True)
                 back.start()
                 pump(client, upstream)
@@ -184,22 +188,10 @@ class TlsTerminator:
             return
         self.connections += 1
         upstream = socket.create_connection(self.upstream)
-
-        def pump(src, dst):
-            try:
-                while data := src.recv(65536):
-                    dst.sendall(data)
-            except OSError:
-                pass
-            finally:
-                for s in (src, dst):
-                    try:
-                        s.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass
-
-        threading.Thread(target=pump, args=(upstream, tls), daemon=True).start()
-        pump(tls, upstream)
+        # Both ways shut when either side ends: SSLSocket.shutdown drops the TLS
+        # layer, so a half-close could not keep the other direction going.
+        threading.Thread(target=pump, args=(upstream, tls, True), daemon=True).start()
+        pump(tls, upstream, True)
 
     def close(self):
         self.listener.close()

@@ -153,26 +153,30 @@ def test_oidc_token_for_an_aws_identity_is_refused_with_the_claims(cli, stack, s
 
 # -- the two STS refusals ------------------------------------------------------
 
-@pytest.mark.parametrize("verb", [["token"], ["exchange"]])
-def test_federation_disabled(cli, stack, state, verb):
+def refused_by_sts(cli, stack, verb: list[str], **federation):
+    """`cgaws VERB --method oidc` with STS's federation settings changed so that
+    GetWebIdentityToken is refused: it fails, and nothing reaches the issuer."""
     oidc_cli(cli, stack)
-    stack.sts.federation.configure(enabled=False)
+    stack.sts.federation.configure(**federation)
     r = cli.run(*verb, "--method", "oidc")
     assert r.code == 1
+    assert not issuer_exchanges(stack)
+    return r
+
+
+@pytest.mark.parametrize("verb", [["token"], ["exchange"]])
+def test_federation_disabled(cli, stack, verb):
+    r = refused_by_sts(cli, stack, verb, enabled=False)
     assert r.out == ""
     assert "OutboundWebIdentityFederationDisabledException" in r.err
     assert "hint: outbound identity federation is not enabled for this AWS account" in r.err
     assert "aws iam enable-outbound-web-identity-federation" in r.err
     assert "--method gci" in r.err
-    assert not issuer_exchanges(stack)
 
 
 @pytest.mark.parametrize("verb", [["token"], ["exchange"]])
 def test_access_denied_shows_the_minimal_policy(cli, stack, state, verb):
-    oidc_cli(cli, stack)
-    stack.sts.federation.configure(caller_allowed=False)
-    r = cli.run(*verb, "--method", "oidc")
-    assert r.code == 1
+    r = refused_by_sts(cli, stack, verb, caller_allowed=False)
     assert "AccessDenied" in r.err
     assert "OutboundWebIdentityFederationDisabledException" not in r.err
     hint = next(line for line in r.err.splitlines() if "The minimal policy statement: " in line)
@@ -180,7 +184,6 @@ def test_access_denied_shows_the_minimal_policy(cli, stack, state, verb):
     assert policy["Action"] == "sts:GetWebIdentityToken" and policy["Effect"] == "Allow"
     assert policy["Condition"]["ForAnyValue:StringEquals"]["sts:IdentityTokenAudience"] == state["issuer_url"]
     assert policy["Condition"]["NumericLessThanEquals"]["sts:DurationSeconds"] == 300
-    assert not issuer_exchanges(stack)
 
 
 # -- where the method comes from -----------------------------------------------
@@ -346,10 +349,8 @@ def test_spec_oidc_refuses_gci_only_flags(cli, stack):
 
 
 def test_spec_oidc_federation_disabled(cli, stack):
-    cli.imds(stack)
-    stack.sts.federation.configure(enabled=False)
-    r = cli.run("spec", "--method", "oidc")
-    assert r.code == 1 and r.out == ""
+    r = refused_by_sts(cli, stack, ["spec"], enabled=False)
+    assert r.out == ""
     assert "aws iam enable-outbound-web-identity-federation" in r.err
 
 
