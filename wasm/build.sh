@@ -11,6 +11,8 @@
 # 3. wasm-opt -Oz (binaryen, from npm).
 # 4. The hand-written JavaScript (wasm/js), a CommonJS copy of api.js, types,
 #    package.json; then the sizes.
+# Steps 1-3 run twice: the main entry (`cgaws`, feature `token`) and the
+# relying party's (`cgaws/verify`, feature `verify`), each its own .wasm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -18,6 +20,7 @@ pkg=wasm/pkg
 target_dir=target/cgaws-wasm
 wasm_bindgen=.tools/bin/wasm-bindgen
 wasm_opt=wasm/node_modules/.bin/wasm-opt
+wasm_features="--enable-bulk-memory --enable-bulk-memory-opt --enable-sign-ext --enable-mutable-globals --enable-nontrapping-float-to-int --enable-multivalue --enable-reference-types"
 
 locked=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
 have=$("$wasm_bindgen" --version 2>/dev/null | awk '{print $2}' || true)
@@ -27,48 +30,68 @@ if [ "$have" != "$locked" ]; then
 fi
 [ -x "$wasm_opt" ] || { echo "wasm/build.sh: $wasm_opt missing; run scripts/setup/50-wasm.sh" >&2; exit 1; }
 
-echo "wasm: cargo build (wasm32, profile wasm, std rebuilt for size)"
-RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
-  cargo build --quiet -p cgaws-wasm --target wasm32-unknown-unknown --profile wasm \
-  --target-dir "$target_dir" ${CGAWS_WASM_CARGO_CONFIG:+--config "$CGAWS_WASM_CARGO_CONFIG"} -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size
-raw="$target_dir/wasm32-unknown-unknown/wasm/cgaws_wasm.wasm"
-
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-"$wasm_bindgen" --target web --out-dir "$tmp/web" --out-name cgaws "$raw"
-"$wasm_bindgen" --target nodejs --out-dir "$tmp/node" --out-name cgaws "$raw"
-cmp -s "$tmp/web/cgaws_bg.wasm" "$tmp/node/cgaws_bg.wasm" || {
-  echo "wasm/build.sh: the two wasm-bindgen runs produced different .wasm files" >&2
-  exit 1
-}
-
 rm -rf "$pkg"
 mkdir -p "$pkg"
-"$wasm_opt" -Oz --all-features --strip-debug --strip-producers "$tmp/web/cgaws_bg.wasm" -o "$pkg/cgaws_bg.wasm"
 
-# The glue: ES module as it is; CommonJS renamed to .cjs (the package is
-# "type": "module") and made to hand out the raw exports, as api.js uses them.
-cp "$tmp/web/cgaws.js" "$pkg/cgaws.js"
-anchor='let wasm = wasmInstance.exports;'
-grep -qxF "$anchor" "$tmp/node/cgaws.js" || {
-  echo "wasm/build.sh: the nodejs glue of this wasm-bindgen has no line '$anchor'" >&2
-  exit 1
+# build_wasm NAME CARGO_FEATURE_ARGS...: pkg/NAME_bg.wasm, NAME.js (ES module
+# glue), NAME.cjs (CommonJS glue).
+build_wasm() {
+  local name=$1
+  shift
+  echo "wasm: cargo build $name (wasm32, profile wasm, std rebuilt for size)"
+  RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
+    cargo build --quiet -p cgaws-wasm "$@" --target wasm32-unknown-unknown --profile wasm \
+    --target-dir "$target_dir" ${CGAWS_WASM_CARGO_CONFIG:+--config "$CGAWS_WASM_CARGO_CONFIG"} -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size
+  local raw="$target_dir/wasm32-unknown-unknown/wasm/cgaws_wasm.wasm"
+  "$wasm_bindgen" --target web --out-dir "$tmp/$name/web" --out-name "$name" "$raw"
+  "$wasm_bindgen" --target nodejs --out-dir "$tmp/$name/node" --out-name "$name" "$raw"
+  cmp -s "$tmp/$name/web/${name}_bg.wasm" "$tmp/$name/node/${name}_bg.wasm" || {
+    echo "wasm/build.sh: the two wasm-bindgen runs produced different .wasm files" >&2
+    exit 1
+  }
+  # The features rustc's wasm32 output uses, named: with --all-features this
+  # binaryen types some locals as stringref, which no engine ships.
+  "$wasm_opt" -Oz $wasm_features --strip-debug --strip-producers "$tmp/$name/web/${name}_bg.wasm" -o "$pkg/${name}_bg.wasm"
+
+  # The glue: ES module as it is; CommonJS renamed to .cjs (the package is
+  # "type": "module") and made to hand out the raw exports, as api.js uses them.
+  cp "$tmp/$name/web/$name.js" "$pkg/$name.js"
+  local anchor='let wasm = wasmInstance.exports;'
+  grep -qxF "$anchor" "$tmp/$name/node/$name.js" || {
+    echo "wasm/build.sh: the nodejs glue of this wasm-bindgen has no line '$anchor'" >&2
+    exit 1
+  }
+  { cat "$tmp/$name/node/$name.js"; echo 'exports.__wasm = wasm;'; } > "$pkg/$name.cjs"
+  sed -i '1s#^/\* @ts-self-types=.*\*/$##' "$pkg/$name.js" "$pkg/$name.cjs"
 }
-{ cat "$tmp/node/cgaws.js"; echo 'exports.__wasm = wasm;'; } > "$pkg/cgaws.cjs"
-sed -i '1s#^/\* @ts-self-types=.*\*/$##' "$pkg/cgaws.js" "$pkg/cgaws.cjs"
+
+# The main entry (`cgaws`), then the relying party's (`cgaws/verify`, with the
+# identity rules and so the regex crate, which the main entry must not carry).
+build_wasm cgaws
+build_wasm cgaws_verify --no-default-features --features verify
 
 cp wasm/js/api.js wasm/js/node.js wasm/js/node.cjs wasm/js/web.js wasm/js/workerd.js wasm/js/README.md "$pkg/"
+cp wasm/js/verify.js wasm/js/verify-node.js wasm/js/verify-node.cjs wasm/js/verify-workerd.js "$pkg/"
 node wasm/js/to-cjs.mjs wasm/js/api.js "$pkg/api.cjs"
 cp wasm/js/index.d.ts "$pkg/index.d.ts"
 cp wasm/js/index.d.ts "$pkg/index.d.cts"
+cp wasm/js/verify.d.ts "$pkg/verify.d.ts"
+# CommonJS types import the CommonJS types of the main entry.
+sed 's#"\./index\.js"#"./index.cjs"#g' wasm/js/verify.d.ts > "$pkg/verify.d.cts"
 version=$(python3 -c 'import tomllib; print(tomllib.load(open("Cargo.toml", "rb"))["workspace"]["package"]["version"])')
 sed "s/\"version\": \"0.0.0\"/\"version\": \"$version\"/" wasm/js/package.json > "$pkg/package.json"
 
 size() { stat -c %s "$1"; }
 gz() { gzip -9 -c "$1" | wc -c; }
-glue_files=("$pkg/cgaws.js" "$pkg/api.js" "$pkg/web.js")
-glue_raw=0; glue_gz=0
-for f in "${glue_files[@]}"; do glue_raw=$((glue_raw + $(size "$f"))); glue_gz=$((glue_gz + $(gz "$f"))); done
+glue() {
+  local raw=0 gzipped=0 f
+  for f in "$@"; do raw=$((raw + $(size "$pkg/$f"))); gzipped=$((gzipped + $(gz "$pkg/$f"))); done
+  echo "$raw bytes, $gzipped gzipped"
+}
 echo "wasm: built $pkg (cgaws $version)"
 echo "wasm:   cgaws_bg.wasm $(size "$pkg/cgaws_bg.wasm") bytes, $(gz "$pkg/cgaws_bg.wasm") gzipped"
-echo "wasm:   JS for a browser (cgaws.js + api.js + web.js) $glue_raw bytes, $glue_gz gzipped"
+echo "wasm:   JS for a browser (cgaws.js + api.js + web.js) $(glue cgaws.js api.js web.js)"
+echo "wasm:   cgaws_verify_bg.wasm (cgaws/verify) $(size "$pkg/cgaws_verify_bg.wasm") bytes, $(gz "$pkg/cgaws_verify_bg.wasm") gzipped"
+echo "wasm:   JS for a browser, cgaws/verify (cgaws_verify.js + api.js + verify.js) $(glue cgaws_verify.js api.js verify.js)"

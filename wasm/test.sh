@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash wasm/build.sh
+# The host-side tests of the verify build (scripts/test-rust.sh runs the default build's).
+cargo test --quiet -p cgaws-wasm --no-default-features --features verify
 ln -sfn ../pkg wasm/node_modules/cgaws
 
 cargo build --quiet -p cgaws

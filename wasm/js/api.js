@@ -36,11 +36,21 @@ ExchangeError.prototype.name = "ExchangeError";
 export class PrecheckError extends CgawsError {}
 PrecheckError.prototype.name = "PrecheckError";
 
+/** STS refused or failed the `GetWebIdentityToken` call of `method: "oidc"`; `fix` says what to change when known. */
+export class StsError extends CgawsError {}
+StsError.prototype.name = "StsError";
+
+/** `verify` refused a token at check 8 (STS) or 9 (the identity's rule), or could not reach STS. */
+export class VerifyError extends CgawsError {}
+VerifyError.prototype.name = "VerifyError";
+
 const ERROR_CLASSES = {
   input: InvalidInputError,
   credentials: CredentialsError,
   exchange: ExchangeError,
   precheck: PrecheckError,
+  sts: StsError,
+  verify: VerifyError,
 };
 
 /** An error from its fields: kind, code, message, then name/value pairs (`#name`: a number). */
@@ -221,24 +231,18 @@ async function readBounded(response, limit) {
 
 
 /**
- * The API over one wasm instance. `getWasm()` returns the instance's raw
- * exports (see wasm/src/lib.rs), `options.decodeAscii(bytes, start, end)` an
- * optional fast decoder of ASCII text: arguments go in as a field list written into
- * the instance's scratch buffer, results come back as a field list.
+ * The bridge to one wasm instance: `getWasm()` returns the instance's raw
+ * exports (see wasm/src/lib.rs), `decodeAscii(mem, start, end)` an optional
+ * fast decoder of ASCII text. Arguments go in as a field list written into the
+ * instance's scratch buffer; results come back as a field list.
  */
-export function createApi(getWasm, options) {
-  // Decodes ASCII bytes (the token); Node passes a faster one than TextDecoder.
-  const decodeAscii = (options && options.decodeAscii) || ((mem, start, end) => decoder.decode(mem.subarray(start, end)));
+function createBridge(getWasm, decodeAscii) {
   let wasm = null;
   // The byte view of the wasm memory (replaced when the memory grows, which
   // detaches it) and the scratch buffer inside it.
   let view = EMPTY;
   let scratchPtr = 0;
   let scratchLen = 0;
-  // The credentials last handed to the instance, to send them only on change.
-  let lastKey = null;
-  let lastSecret = null;
-  let lastSession = null;
 
   function instance() {
     if (wasm === null) wasm = getWasm();
@@ -264,10 +268,6 @@ export function createApi(getWasm, options) {
     mem[at + 1] = (value >>> 8) & 0xff;
     mem[at + 2] = (value >>> 16) & 0xff;
     mem[at + 3] = value >>> 24;
-  }
-
-  function getU32(mem, at) {
-    return (mem[at] | (mem[at + 1] << 8) | (mem[at + 2] << 16) | (mem[at + 3] << 24)) >>> 0;
   }
 
   /** Writes `text` as UTF-8 at `at`, returns its length in bytes. */
@@ -332,14 +332,102 @@ export function createApi(getWasm, options) {
     return out;
   }
 
-  /** Runs `op` on `fields`, returns the result fields. */
+  /** The one field of the last result, ASCII (the token), without a field list's array. */
+  function readSingleAscii() {
+    const mem = memory();
+    const ptr = wasm.output_ptr() >>> 0;
+    return decodeAscii(mem, ptr + 8, ptr + 8 + getU32(mem, ptr + 4));
+  }
+
+  /** Runs `op` (a raw export, called on the instance) on `fields`, returns the result fields. */
   function run(fields, op) {
     instance();
     writeFields(fields);
-    return readFields(op());
+    return readFields(op(wasm));
   }
 
-  function setCredentials(credentials) {
+  return { instance, writeFields, readFields, readSingleAscii, run };
+}
+
+function getU32(mem, at) {
+  return (mem[at] | (mem[at + 1] << 8) | (mem[at + 2] << 16) | (mem[at + 3] << 24)) >>> 0;
+}
+
+function pairsFrom(out, start) {
+  const pairs = [];
+  for (let i = start; i + 1 < out.length; i += 2) pairs.push([out[i], out[i + 1]]);
+  return pairs;
+}
+
+function fetchOf(options, fallback) {
+  const fetchFn = options.fetch === undefined || options.fetch === null ? fallback || globalThis.fetch : options.fetch;
+  if (typeof fetchFn !== "function") throw invalid("no fetch: pass options.fetch where there is no global fetch");
+  return fetchFn;
+}
+
+/**
+ * Sends the request in result fields `r` (method, URL, body, header pairs from
+ * `start`) with `fetchFn`, never following a redirect, and reads at most
+ * `limit + 1` bytes of the answer. `failed(message, cause)` makes the error for
+ * a request that got no answer.
+ */
+async function send(fetchFn, r, start, limit, signal, failed) {
+  const url = r[start + 1];
+  let response;
+  try {
+    response = await fetchFn(url, {
+      method: r[start],
+      headers: pairsFrom(r, start + 3),
+      body: r[start + 2],
+      redirect: "manual",
+      signal,
+    });
+  } catch (e) {
+    if (signal && signal.aborted) throw e;
+    throw failed(`cannot reach ${url}: ${e && e.message}`, e);
+  }
+  // Browsers hide a redirect's status and target ("opaqueredirect"); it is still a redirect.
+  const status = response.type === "opaqueredirect" ? 302 : response.status;
+  let body;
+  try {
+    body = await readBounded(response, limit);
+  } catch (e) {
+    if (signal && signal.aborted) throw e;
+    throw failed(`reading the answer of ${url} failed: ${e && e.message}`, e);
+  }
+  return { status, headers: response.headers, body };
+}
+
+/** The method option: "gci" (default) or "oidc". */
+function methodOf(options) {
+  const method = options.method;
+  if (method === undefined || method === null || method === "gci") return "gci";
+  if (method === "oidc") return "oidc";
+  throw invalid(`method must be "gci" or "oidc", not ${JSON.stringify(method)}`, "invalid_method");
+}
+
+/** Options that only `method: "oidc"` takes. */
+function refuseOidcOptions(options) {
+  for (const name of ["oidcAlgorithm", "oidcDuration", "stsEndpoint"]) {
+    if (options[name] !== undefined && options[name] !== null) throw invalid(`${name} goes with method: "oidc"`);
+  }
+}
+
+/**
+ * The API over one wasm instance of the main build. `getWasm()` returns the
+ * instance's raw exports, `options.decodeAscii(mem, start, end)` an optional
+ * fast decoder of ASCII text.
+ */
+export function createApi(getWasm, options) {
+  // Decodes ASCII bytes (the token); Node passes a faster one than TextDecoder.
+  const decodeAscii = (options && options.decodeAscii) || ((mem, start, end) => decoder.decode(mem.subarray(start, end)));
+  const { instance, writeFields, readFields, readSingleAscii, run } = createBridge(getWasm, decodeAscii);
+  // The credentials last handed to the instance, to send them only on change.
+  let lastKey = null;
+  let lastSecret = null;
+  let lastSession = null;
+
+  function setCredentials(wasm, credentials) {
     if (!isObject(credentials)) throw invalid("credentials must be an object { accessKeyId, secretAccessKey, sessionToken? }");
     const key = credentials.accessKeyId;
     const secret = credentials.secretAccessKey;
@@ -357,10 +445,18 @@ export function createApi(getWasm, options) {
     lastSession = session;
   }
 
+  /**
+   * The AWS proof: with method "gci" (default) the token blob, synchronously;
+   * with "oidc" a Promise of the JWT from STS GetWebIdentityToken.
+   */
   function generateToken(options) {
     if (!isObject(options)) throw invalid("generateToken takes an options object");
-    instance();
-    setCredentials(options.credentials);
+    if (options.method !== undefined && methodOf(options) === "oidc") {
+      return webIdentityToken(options, undefined).then((t) => t.token);
+    }
+    refuseOidcOptions(options);
+    const wasm = instance();
+    setCredentials(wasm, options.credentials);
     const [text, secs] = timeValue(options.time);
     writeFields([
       requiredString(options.identity, "identity"),
@@ -370,10 +466,49 @@ export function createApi(getWasm, options) {
     ]);
     const len = wasm.token(secs);
     if (len < 0) readFields(len);
-    // One field: its length, then the token (ASCII).
-    const mem = memory();
-    const ptr = wasm.output_ptr() >>> 0;
-    return decodeAscii(mem, ptr + 8, ptr + 8 + getU32(mem, ptr + 4));
+    return readSingleAscii();
+  }
+
+  /**
+   * STS GetWebIdentityToken with the caller's credentials (the core signs the
+   * request and reads the answer; this sends it, and waits when told to retry).
+   * The JWT's audience is `options.audience`, else `issuer`, else the default issuer.
+   */
+  async function webIdentityToken(options, issuer) {
+    const fetchFn = fetchOf(options);
+    const signal = options.signal;
+    const [text, secs] = timeValue(options.time);
+    const fields = [
+      ...credentialFields(options.credentials),
+      issuer === undefined ? optionalString(options.audience, "audience") : undefined,
+      issuer,
+      optionalString(options.oidcAlgorithm, "oidcAlgorithm"),
+      optionalString(options.stsRegion, "stsRegion"),
+      optionalString(options.stsEndpoint, "stsEndpoint"),
+    ];
+    const duration = numberValue(options.oidcDuration, "oidcDuration");
+    const handle = Number(run(fields, (w) => w.web_identity_start(duration))[0]);
+    const wasm = instance();
+    const limit = wasm.max_response_bytes() >>> 0;
+    const failed = (message, cause) => new StsError("network_error", `GetWebIdentityToken: ${message}`, { cause });
+    try {
+      for (;;) {
+        // A given time signs every attempt; otherwise each is signed now.
+        const now = options.time === undefined || options.time === null ? Date.now() / 1000 : secs;
+        const r = run([text], (w) => w.web_identity_request(handle, now));
+        const answer = await send(fetchFn, r, 0, limit, signal, failed);
+        const date = answer.headers.get("date");
+        const step = run([date === null ? undefined : date, answer.body], (w) =>
+          w.web_identity_response(handle, answer.status, Math.random(), Date.now() / 1000),
+        );
+        if (step[0] === "done") {
+          return { token: step[1], expiry: step[2] === null ? null : new Date(Number(step[2]) * 1000) };
+        }
+        await sleep(Number(step[1]), signal);
+      }
+    } finally {
+      wasm.web_identity_free(handle);
+    }
   }
 
   function signWith(options, name, presign) {
@@ -397,7 +532,7 @@ export function createApi(getWasm, options) {
     if (options.contentSha256Header === true) flags |= CONTENT_SHA256_HEADER;
     if (options.signSessionToken !== false) flags |= SIGN_SESSION_TOKEN;
     const expiresIn = presign ? numberValue(options.expiresIn, "expiresIn") : NaN;
-    const out = run(fields, () => wasm.sign(flags, secs, expiresIn));
+    const out = run(fields, (w) => w.sign(flags, secs, expiresIn));
     const headers = [];
     for (let i = 6; i + 1 < out.length; i += 2) headers.push([out[i], out[i + 1]]);
     return {
@@ -419,14 +554,8 @@ export function createApi(getWasm, options) {
     return signWith(options, "presign", true);
   }
 
-  function pairsFrom(out, start) {
-    const pairs = [];
-    for (let i = start; i + 1 < out.length; i += 2) pairs.push([out[i], out[i + 1]]);
-    return pairs;
-  }
-
   function inspect(token) {
-    const out = run([requiredString(token, "token")], () => wasm.inspect());
+    const out = run([requiredString(token, "token")], (w) => w.inspect());
     return {
       method: out[0],
       host: out[1],
@@ -457,7 +586,7 @@ export function createApi(getWasm, options) {
     ];
     const skew = numberValue(options.maxFutureSkewSecs, "maxFutureSkewSecs");
     const age = numberValue(options.maxAgeSecs, "maxAgeSecs");
-    const out = run(fields, () => wasm.precheck(secs, skew, age));
+    const out = run(fields, (w) => w.precheck(secs, skew, age));
     return {
       host: out[0],
       identity: out[1],
@@ -473,14 +602,17 @@ export function createApi(getWasm, options) {
 
   async function exchange(options) {
     if (!isObject(options)) throw invalid("exchange takes an options object");
-    const fetchFn = options.fetch === undefined ? globalThis.fetch : options.fetch;
-    if (typeof fetchFn !== "function") throw invalid("no fetch: pass options.fetch where there is no global fetch");
+    const fetchFn = fetchOf(options);
     const hasToken = options.token !== undefined && options.token !== null;
     const hasCredentials = options.credentials !== undefined && options.credentials !== null;
     if (hasToken === hasCredentials) throw invalid("exchange takes either credentials or a token");
+    const method = methodOf(options);
+    if (method === "gci" || hasToken) refuseOidcOptions(options);
+    if (method === "oidc" && hasToken) throw invalid('method: "oidc" takes credentials; a token is exchanged as it is');
+    const issuer = optionalString(options.issuer, "issuer");
     const fields = [
       requiredString(options.identity, "identity"),
-      optionalString(options.issuer, "issuer"),
+      issuer,
       ...listFields(options.audience, "audience"),
       ...listFields(options.scopes, "scopes"),
       ...listFields(options.caps, "caps"),
@@ -488,43 +620,28 @@ export function createApi(getWasm, options) {
     let secs = 0;
     if (hasToken) {
       fields.push(requiredString(options.token, "token"));
+    } else if (method === "oidc") {
+      // The identity and parameters are checked before STS is asked for anything.
+      instance().exchange_free(Number(run([...fields, "-"], (w) => w.exchange_start(0))[0]));
+      const jwt = await webIdentityToken({ ...options, audience: undefined }, issuer === undefined ? undefined : issuer);
+      fields.push(jwt.token);
     } else {
       const [text, s] = timeValue(options.time);
       secs = s;
       fields.push(undefined, ...credentialFields(options.credentials), optionalString(options.stsRegion, "stsRegion"), text);
     }
     const signal = options.signal;
-    const handle = Number(run(fields, () => wasm.exchange_start(secs))[0]);
+    const handle = Number(run(fields, (w) => w.exchange_start(secs))[0]);
+    const wasm = instance();
     const limit = wasm.max_response_bytes() >>> 0;
+    const failed = (message, cause) => new ExchangeError("network_error", `the issuer: ${message}`, { cause });
     try {
       for (;;) {
-        const r = run([], () => wasm.exchange_request(handle));
-        const url = r[1];
-        let response;
-        try {
-          response = await fetchFn(url, {
-            method: r[0],
-            headers: pairsFrom(r, 3),
-            body: r[2],
-            redirect: "manual",
-            signal,
-          });
-        } catch (e) {
-          if (signal && signal.aborted) throw e;
-          throw new ExchangeError("network_error", `cannot reach the issuer at ${url}: ${e && e.message}`, { cause: e });
-        }
-        // Browsers hide a redirect's status and target ("opaqueredirect"); it is still a redirect.
-        const status = response.type === "opaqueredirect" ? 302 : response.status;
-        const location = response.headers.get("location");
-        let body;
-        try {
-          body = await readBounded(response, limit);
-        } catch (e) {
-          if (signal && signal.aborted) throw e;
-          throw new ExchangeError("network_error", `reading the issuer's answer failed: ${e && e.message}`, { cause: e });
-        }
-        const step = run([location === null ? undefined : location, body], () =>
-          wasm.exchange_response(handle, status, Math.random()),
+        const r = run([], (w) => w.exchange_request(handle));
+        const answer = await send(fetchFn, r, 0, limit, signal, failed);
+        const location = answer.headers.get("location");
+        const step = run([location === null ? undefined : location, answer.body], (w) =>
+          w.exchange_response(handle, answer.status, Math.random()),
         );
         if (step[0] === "done") {
           return { token: step[1], expiry: step[2] === null ? null : new Date(Number(step[2]) * 1000) };
@@ -537,4 +654,138 @@ export function createApi(getWasm, options) {
   }
 
   return { generateToken, exchange, sign, presign, inspect, precheck };
+}
+
+/** A rule verdict from result fields at `at` (a count, then 6 per field); `[verdict, next index]`. */
+function verdictFrom(out, at) {
+  if (out[at] === null) return [null, at + 1];
+  const n = Number(out[at]);
+  const fields = [];
+  let i = at + 1;
+  for (let k = 0; k < n; k++, i += 6) {
+    fields.push({
+      field: out[i],
+      expected: out[i + 1],
+      actual: out[i + 2],
+      matched: out[i + 3] === "1",
+      reason: out[i + 4],
+      suggestion: out[i + 5],
+    });
+  }
+  return [fields, i];
+}
+
+function callerFrom(out, at) {
+  return out[at] === null ? null : { account: out[at], arn: out[at + 1], userId: out[at + 2] };
+}
+
+/**
+ * The API of the `cgaws/verify` entry over one wasm instance of the verify
+ * build. `options.defaultFetch` replaces the global fetch as the default (Node
+ * passes one that keeps the signed `Host` header); `options.defaultStsEndpoint()`
+ * gives the STS endpoint when none is passed (Node: `AWS_ENDPOINT_URL_STS`).
+ */
+export function createVerifyApi(getWasm, options) {
+  const { instance, run } = createBridge(getWasm);
+  const defaultFetch = options && options.defaultFetch;
+  const defaultStsEndpoint = (options && options.defaultStsEndpoint) || (() => undefined);
+
+  async function verify(token, options) {
+    if (!isObject(options)) throw invalid("verify takes the token and an options object { identity, audience?, rule?, ... }");
+    const fetchFn = fetchOf(options, defaultFetch);
+    const [text, secs] = timeValue(options.now, "now");
+    let rule = options.rule;
+    if (rule === null) rule = undefined;
+    if (rule !== undefined && typeof rule !== "string") {
+      if (!isObject(rule)) throw invalid("rule must be a JSON string or an object");
+      rule = JSON.stringify(rule);
+    }
+    const endpoint =
+      options.stsEndpoint === undefined ? defaultStsEndpoint() : optionalString(options.stsEndpoint, "stsEndpoint");
+    const fields = [
+      requiredString(token, "token"),
+      requiredString(options.identity, "identity"),
+      text,
+      ...listFields(options.audience, "audience"),
+      ...listFields(options.allowedHosts, "allowedHosts"),
+      rule,
+      endpoint || undefined,
+    ];
+    const skew = numberValue(options.maxFutureSkewSecs, "maxFutureSkewSecs");
+    const age = numberValue(options.maxAgeSecs, "maxAgeSecs");
+    const started = run(fields, (w) => w.verify_start(secs, skew, age));
+    const handle = Number(started[0]);
+    const wasm = instance();
+    let answer;
+    try {
+      const failed = (message, cause) => new VerifyError("network_error", `STS: ${message}`, { cause });
+      answer = await send(fetchFn, started, 1, wasm.max_response_bytes() >>> 0, options.signal, failed);
+    } catch (e) {
+      wasm.verify_free(handle);
+      throw e;
+    }
+    const out = run([answer.body], (w) => w.verify_finish(handle, answer.status));
+    if (out[0] === "verified") {
+      return {
+        caller: callerFrom(out, 1),
+        identity: out[4],
+        audience: out[5],
+        signedAt: new Date(Number(out[6]) * 1000),
+        stsHost: out[7],
+        verdict: verdictFrom(out, 8)[0],
+      };
+    }
+    // refused: code, check, message, STS status and code, caller, verdict.
+    throw new VerifyError(out[1], out[3], {
+      check: Number(out[2]),
+      stsStatus: out[4] === null ? undefined : Number(out[4]),
+      stsCode: out[5] === null ? undefined : out[5],
+      caller: callerFrom(out, 6) || undefined,
+      verdict: verdictFrom(out, 9)[0] || undefined,
+    });
+  }
+
+  return { verify };
+}
+
+/**
+ * A fetch for Node on `node:http`/`node:https` that sends the `Host` header it
+ * is given (Node's global fetch replaces it with the URL's), as `verify` needs
+ * when it sends a token's signed request to another endpoint (`stsEndpoint`):
+ * STS checks the signature over the `Host` the token was signed for. It answers
+ * a standard `Response`; the body is read whole, up to 1 MiB.
+ */
+export function hostKeepingFetch(http, https) {
+  const LIMIT = 1 << 20;
+  return (url, init) =>
+    new Promise((resolve, reject) => {
+      const target = new URL(url);
+      const headers = {};
+      for (const [name, value] of init.headers) headers[name] = value;
+      const request = (target.protocol === "https:" ? https : http).request(
+        target,
+        { method: init.method, headers, signal: init.signal, servername: target.hostname },
+        (response) => {
+          const chunks = [];
+          let total = 0;
+          response.on("data", (chunk) => {
+            total += chunk.length;
+            if (total > LIMIT) response.destroy(new Error("answer larger than 1 MiB"));
+            else chunks.push(chunk);
+          });
+          response.on("error", reject);
+          response.on("end", () => {
+            const out = new Headers();
+            for (const [name, value] of Object.entries(response.headers)) {
+              for (const v of Array.isArray(value) ? value : [value]) out.append(name, v);
+            }
+            const status = response.statusCode;
+            const body = status === 204 || status === 304 ? null : Buffer.concat(chunks);
+            resolve(new Response(body, { status, headers: out }));
+          });
+        },
+      );
+      request.on("error", reject);
+      request.end(init.body);
+    });
 }

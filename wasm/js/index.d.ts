@@ -1,5 +1,5 @@
 // Types of the npm package `cgaws`: every entry point (Node ESM and CommonJS,
-// browsers, workerd) has this same API.
+// browsers, workerd) has this same API. `cgaws/verify`: verify.d.ts.
 
 /** AWS credentials, as the AWS SDKs name them. */
 export interface AwsCredentials {
@@ -23,12 +23,53 @@ export interface GenerateTokenOptions {
   time?: TimeInput;
 }
 
-/** The AWS proof ("token blob"): a signed STS GetCallerIdentity request, base64url with padding. Synchronous. */
-export function generateToken(options: GenerateTokenOptions): string;
+/** The proof method: `gci` (default), the signed GetCallerIdentity blob; `oidc`, a JWT from STS GetWebIdentityToken. */
+export type Method = "gci" | "oidc";
+
+export interface GenerateTokenGciOptions extends GenerateTokenOptions {
+  method?: "gci";
+}
+
+/** How STS is asked for the JWT with `method: "oidc"` (AWS IAM outbound identity federation). */
+export interface OidcOptions {
+  credentials: AwsCredentials;
+  /** Call this region's STS endpoint (signed for it); default us-east-1's (GetWebIdentityToken is regional). */
+  stsRegion?: string;
+  /** Send the call here instead (e.g. a VPC endpoint or an emulator), signed for `stsRegion` (default us-east-1). */
+  stsEndpoint?: string;
+  /** How STS signs the JWT; default `ES384`. */
+  oidcAlgorithm?: "ES384" | "RS256";
+  /** The JWT's lifetime, 60 to 3600 seconds; default 300 (always sent, for policy conditions on sts:DurationSeconds). */
+  oidcDuration?: number;
+  /** When the STS call is signed; default now. */
+  time?: TimeInput;
+  fetch?: FetchLike;
+  signal?: AbortSignal;
+}
+
+export interface GenerateTokenOidcOptions extends OidcOptions {
+  method: "oidc";
+  /** The JWT's `aud`: the issuer that will accept it; default `https://issuer.enforce.dev`. */
+  audience?: string;
+  /** Not needed: the JWT names the AWS principal, the identity's claim_match rule does the rest. */
+  identity?: string;
+}
+
+/**
+ * The AWS proof. `method: "gci"` (default): the token blob, a signed STS
+ * GetCallerIdentity request, base64url with padding, synchronously.
+ * `method: "oidc"`: a Promise of the JWT STS GetWebIdentityToken mints for the
+ * caller (it needs a call to STS, so it cannot be synchronous); rejects with
+ * `StsError` when STS refuses (`outbound_federation_disabled`, `access_denied`
+ * carry the fix in `fix`).
+ */
+export function generateToken(options: GenerateTokenGciOptions): string;
+export function generateToken(options: GenerateTokenOidcOptions): Promise<string>;
 
 /** Any `fetch`-compatible function (the global one by default). */
 export type FetchLike = (url: string, init: {
   method: string;
+  /** As the core made them, `Host` included (runtimes' fetch set `Host` from the URL). */
   headers: [string, string][];
   body: string;
   redirect: "manual";
@@ -52,9 +93,16 @@ interface ExchangeCommonOptions {
 export interface ExchangeWithCredentials extends ExchangeCommonOptions {
   /** A fresh token is made with these, for the issuer. */
   credentials: AwsCredentials;
+  method?: "gci";
   token?: undefined;
   stsRegion?: string;
   time?: TimeInput;
+}
+
+/** `method: "oidc"`: STS GetWebIdentityToken mints a JWT for the issuer (its `aud`), which is then exchanged. */
+export interface ExchangeWithOidc extends ExchangeCommonOptions, OidcOptions {
+  method: "oidc";
+  token?: undefined;
 }
 
 export interface ExchangeWithToken extends ExchangeCommonOptions {
@@ -74,7 +122,7 @@ export interface ChainguardToken {
  * Three attempts at most, retrying only transient failures (gRPC UNAVAILABLE, or
  * HTTP 502/503 without a status body) after 100-200 ms; redirects are never followed.
  */
-export function exchange(options: ExchangeWithCredentials | ExchangeWithToken): Promise<ChainguardToken>;
+export function exchange(options: ExchangeWithCredentials | ExchangeWithOidc | ExchangeWithToken): Promise<ChainguardToken>;
 
 /** Request headers: a plain object, a `Headers`, or `[name, value]` pairs. */
 export type HeadersInput = Record<string, string | string[]> | Headers | [string, string][];
@@ -202,7 +250,11 @@ export type InvalidInputCode =
   | "invalid_expiry"
   | "invalid_issuer"
   | "invalid_parameter"
-  | "invalid_jwt";
+  | "invalid_jwt"
+  | "invalid_method"
+  | "invalid_algorithm"
+  | "invalid_duration"
+  | "invalid_rule";
 export type CredentialsCode = "empty_access_key_id" | "empty_secret_access_key" | "invalid_character";
 export type ExchangeCode =
   | "redirected"
@@ -254,4 +306,15 @@ export class PrecheckError extends CgawsError {
   readonly code: PrecheckCode;
   /** The number of the failed check (PROTOCOL.md §3). */
   readonly check: number;
+}
+export type StsCode = "outbound_federation_disabled" | "access_denied" | "rejected" | "malformed_response" | "network_error";
+/** STS GetWebIdentityToken (`method: "oidc"`) failed. */
+export class StsError extends CgawsError {
+  readonly code: StsCode;
+  /** STS's HTTP status, when it answered. */
+  readonly status?: number;
+  /** STS's error code, e.g. `AccessDenied`, `OutboundWebIdentityFederationDisabledException`. */
+  readonly stsCode?: string | null;
+  /** What to do about it (outbound_federation_disabled, access_denied: the minimal policy statement). */
+  readonly fix?: string;
 }

@@ -21,6 +21,7 @@ module.exports = {
   CredentialsError: api.CredentialsError,
   ExchangeError: api.ExchangeError,
   PrecheckError: api.PrecheckError,
+  StsError: api.StsError,
   /** Nothing to do in Node (done on require); here so that code shared with browsers can call it. */
   init: async () => {},
   /** Nothing to do in Node (done on require). */

@@ -10,7 +10,7 @@ export const { generateToken, exchange, sign, presign, inspect, precheck } = cre
   // Buffer's latin1 decoding of the (ASCII) token is about 3x cheaper than TextDecoder.
   decodeAscii: (mem, start, end) => Buffer.prototype.latin1Slice.call(mem, start, end),
 });
-export { CgawsError, InvalidInputError, CredentialsError, ExchangeError, PrecheckError } from "./api.js";
+export { CgawsError, InvalidInputError, CredentialsError, ExchangeError, PrecheckError, StsError } from "./api.js";
 
 /** Nothing to do in Node (done on import); here so that code shared with browsers can call it. */
 export async function init() {}

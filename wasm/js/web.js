@@ -37,4 +37,4 @@ export const { generateToken, exchange, sign, presign, inspect, precheck } = cre
     return wasm;
   },
 );
-export { CgawsError, InvalidInputError, CredentialsError, ExchangeError, PrecheckError } from "./api.js";
+export { CgawsError, InvalidInputError, CredentialsError, ExchangeError, PrecheckError, StsError } from "./api.js";

@@ -7,7 +7,7 @@ import { createApi } from "./api.js";
 const wasm = instantiateSync({ module });
 
 export const { generateToken, exchange, sign, presign, inspect, precheck } = createApi(() => wasm);
-export { CgawsError, InvalidInputError, CredentialsError, ExchangeError, PrecheckError } from "./api.js";
+export { CgawsError, InvalidInputError, CredentialsError, ExchangeError, PrecheckError, StsError } from "./api.js";
 
 /** Nothing to do here (done on import); here so that code shared with browsers can call it. */
 export async function init() {}

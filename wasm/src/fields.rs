@@ -70,6 +70,8 @@ impl<'a> Fields<'a> {
     }
 
     /// All remaining fields, as name/value pairs.
+    // Used by the main (`token`) build only.
+    #[cfg_attr(not(feature = "token"), allow(dead_code))]
     pub fn pairs(&mut self) -> Result<Vec<(String, String)>, ErrorInfo> {
         let mut pairs = Vec::with_capacity((self.items.len().saturating_sub(self.next)) / 2);
         while self.next < self.items.len() {
@@ -125,6 +127,8 @@ impl FieldWriter {
     }
 
     /// A result of one field, moved in without copying into `data` twice.
+    // Used by the main (`token`) build only.
+    #[cfg_attr(not(feature = "token"), allow(dead_code))]
     pub fn single(value: Vec<u8>) -> Self {
         FieldWriter { lengths: vec![value.len() as u32], data: value }
     }

@@ -13,38 +13,64 @@
 //!   returns its length, or minus its length for an error, whose fields are
 //!   `kind, code, message` then name/value pairs (see [`errors`]).
 //!
+//! Two builds (wasm/build.sh): feature `token` (default) is the main entry,
+//! `cgaws`; feature `verify` alone is `cgaws/verify`, which needs the core's
+//! identity rules (the `regex` crate) and so lives in its own .wasm.
+//!
 //! The hot path is [`token`]: the credentials are sent once ([`set_credentials`])
 //! and kept until they change, and the SigV4 signing key is cached in the
 //! instance. No protocol logic lives here: signing, the token, the relying
 //! party's checks, the exchange's retry and redirect rules are the core's.
 
+mod convert;
 mod errors;
 mod fields;
+#[cfg(feature = "token")]
+mod oidc;
+#[cfg(feature = "token")]
 mod ops;
+mod slots;
+#[cfg(feature = "verify")]
+mod verify;
 
 use errors::ErrorInfo;
 use fields::{FieldWriter, Fields};
+use slots::Slots;
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
 pub(crate) struct State {
-    cache: cgaws_core::sigv4::SigningKeyCache,
     /// Written by JavaScript: the arguments of the next call.
     input: Vec<u8>,
     /// The last result, read by JavaScript.
     output: Vec<u8>,
+    #[cfg(feature = "token")]
+    cache: cgaws_core::sigv4::SigningKeyCache,
+    #[cfg(feature = "token")]
     credentials: Option<cgaws_core::Credentials>,
-    /// Exchanges in progress, by handle.
-    exchanges: Vec<Option<cgaws_core::exchange::Exchange>>,
+    /// Operations in progress, by handle.
+    #[cfg(feature = "token")]
+    exchanges: Slots<cgaws_core::exchange::Exchange>,
+    #[cfg(feature = "token")]
+    web_identity_calls: Slots<oidc::WebIdentityCall>,
+    #[cfg(feature = "verify")]
+    verifications: Slots<cgaws_core::verify::Verification>,
 }
 
 thread_local! {
     static STATE: RefCell<State> = RefCell::new(State {
-        cache: cgaws_core::sigv4::SigningKeyCache::new(),
         input: vec![0; 4096],
         output: Vec::with_capacity(4096),
+        #[cfg(feature = "token")]
+        cache: cgaws_core::sigv4::SigningKeyCache::new(),
+        #[cfg(feature = "token")]
         credentials: None,
-        exchanges: Vec::new(),
+        #[cfg(feature = "token")]
+        exchanges: Slots::new(),
+        #[cfg(feature = "token")]
+        web_identity_calls: Slots::new(),
+        #[cfg(feature = "verify")]
+        verifications: Slots::new(),
     });
 }
 
@@ -66,35 +92,43 @@ pub fn output_ptr() -> usize {
     STATE.with_borrow(|s| s.output.as_ptr() as usize)
 }
 
-/// How much of an issuer's answer the driver reads at most (it passes one byte
+/// How much of an HTTP answer the driver reads at most (it passes one byte
 /// more, so that the core can tell the answer was too large).
 #[wasm_bindgen]
 pub fn max_response_bytes() -> usize {
     cgaws_core::exchange::MAX_RESPONSE_BYTES
 }
 
+/// Stores a result (or an error) in the output buffer; returns its length,
+/// negative for an error.
+fn store(output: &mut Vec<u8>, result: Result<FieldWriter, ErrorInfo>) -> i32 {
+    output.clear();
+    match result {
+        Ok(writer) => {
+            writer.finish(output);
+            output.len() as i32
+        }
+        Err(error) => {
+            error.write(output);
+            -(output.len() as i32)
+        }
+    }
+}
+
 /// Runs `f` on the arguments in the scratch buffer and stores its result.
+#[cfg(feature = "token")]
 fn run(f: impl FnOnce(&mut Fields, &mut ops::Context) -> Result<FieldWriter, ErrorInfo>) -> i32 {
     STATE.with_borrow_mut(|s| {
-        let State { cache, input, output, credentials, exchanges } = s;
-        let mut context = ops::Context { cache, credentials, exchanges };
+        let State { cache, input, output, credentials, exchanges, web_identity_calls, .. } = s;
+        let mut context = ops::Context { cache, credentials, exchanges, web_identity_calls };
         let result = Fields::parse(input).and_then(|mut fields| f(&mut fields, &mut context));
-        output.clear();
-        match result {
-            Ok(writer) => {
-                writer.finish(output);
-                output.len() as i32
-            }
-            Err(error) => {
-                error.write(output);
-                -(output.len() as i32)
-            }
-        }
+        store(output, result)
     })
 }
 
 /// Fields: access key id, secret access key, session token. Keeps the
 /// credentials for [`token`]; a failure forgets the previous ones.
+#[cfg(feature = "token")]
 #[wasm_bindgen]
 pub fn set_credentials() -> i32 {
     run(ops::set_credentials)
@@ -102,6 +136,7 @@ pub fn set_credentials() -> i32 {
 
 /// Fields: identity, audience, STS region, time as RFC 3339 text; without the
 /// text, `time_secs` is the time. Result: the token.
+#[cfg(feature = "token")]
 #[wasm_bindgen]
 pub fn token(time_secs: f64) -> i32 {
     run(|f, c| ops::token(f, c, time_secs))
@@ -109,30 +144,35 @@ pub fn token(time_secs: f64) -> i32 {
 
 /// SigV4 signing. `flags`: see [`ops::sign`]. Result: method, url, signature,
 /// signed headers, canonical request, string to sign, then header name/value pairs.
+#[cfg(feature = "token")]
 #[wasm_bindgen]
 pub fn sign(flags: u32, time_secs: f64, expires_in: f64) -> i32 {
     run(|f, c| ops::sign(f, c, flags, time_secs, expires_in))
 }
 
 /// Field: a token. Result: see [`ops::inspect`].
+#[cfg(feature = "token")]
 #[wasm_bindgen]
 pub fn inspect() -> i32 {
     run(|f, _| ops::inspect(f))
 }
 
 /// The relying party's checks 1-7. Numbers are NaN when not given.
+#[cfg(feature = "token")]
 #[wasm_bindgen]
 pub fn precheck(now_secs: f64, max_future_skew_secs: f64, max_age_secs: f64) -> i32 {
     run(|f, _| ops::precheck(f, now_secs, max_future_skew_secs, max_age_secs))
 }
 
 /// Starts an exchange; the result is its handle.
+#[cfg(feature = "token")]
 #[wasm_bindgen]
 pub fn exchange_start(time_secs: f64) -> i32 {
     run(|f, c| ops::exchange_start(f, c, time_secs))
 }
 
 /// The request to send for exchange `handle`: method, url, body, then header pairs.
+#[cfg(feature = "token")]
 #[wasm_bindgen]
 pub fn exchange_request(handle: u32) -> i32 {
     run(|_, c| ops::exchange_request(c, handle))
@@ -140,20 +180,80 @@ pub fn exchange_request(handle: u32) -> i32 {
 
 /// The issuer's answer (fields: Location, body). Result: `done, token, expiry`
 /// or `retry, delay_ms`; or an error.
+#[cfg(feature = "token")]
 #[wasm_bindgen]
 pub fn exchange_response(handle: u32, status: u32, jitter: f64) -> i32 {
     run(|f, c| ops::exchange_response(f, c, handle, status, jitter))
 }
 
 /// Forgets exchange `handle`.
+#[cfg(feature = "token")]
 #[wasm_bindgen]
 pub fn exchange_free(handle: u32) {
+    STATE.with_borrow_mut(|s| s.exchanges.take(handle));
+}
+
+/// Starts an STS GetWebIdentityToken call (`method: "oidc"`); the result is its handle.
+#[cfg(feature = "token")]
+#[wasm_bindgen]
+pub fn web_identity_start(duration_secs: f64) -> i32 {
+    run(|f, c| ops::web_identity_start(f, c, duration_secs))
+}
+
+/// The signed request for call `handle` at the given time.
+#[cfg(feature = "token")]
+#[wasm_bindgen]
+pub fn web_identity_request(handle: u32, time_secs: f64) -> i32 {
+    run(|f, c| ops::web_identity_request(f, c, handle, time_secs))
+}
+
+/// STS's answer (fields: Date, body). Result: `done, jwt, expiration` or `retry, delay_ms`; or an error.
+#[cfg(feature = "token")]
+#[wasm_bindgen]
+pub fn web_identity_response(handle: u32, status: u32, jitter: f64, now_secs: f64) -> i32 {
+    run(|f, c| ops::web_identity_response(f, c, handle, status, jitter, now_secs))
+}
+
+/// Forgets call `handle`.
+#[cfg(feature = "token")]
+#[wasm_bindgen]
+pub fn web_identity_free(handle: u32) {
+    STATE.with_borrow_mut(|s| s.web_identity_calls.take(handle));
+}
+
+/// Checks 1-7 of a token and the request to forward to STS (see [`verify::start_op`]).
+#[cfg(feature = "verify")]
+#[wasm_bindgen]
+pub fn verify_start(now_secs: f64, max_future_skew_secs: f64, max_age_secs: f64) -> i32 {
     STATE.with_borrow_mut(|s| {
-        if let Some(slot) = s.exchanges.get_mut(handle as usize) {
-            *slot = None;
-        }
+        let result = Fields::parse(&s.input).and_then(|mut f| {
+            verify::start_op(&mut f, &mut s.verifications, now_secs, max_future_skew_secs, max_age_secs)
+        });
+        store(&mut s.output, result)
     })
 }
 
+/// STS's answer for verification `handle`: checks 8-9 (see [`verify::finish_op`]).
+#[cfg(feature = "verify")]
+#[wasm_bindgen]
+pub fn verify_finish(handle: u32, status: u32) -> i32 {
+    STATE.with_borrow_mut(|s| {
+        let result =
+            Fields::parse(&s.input).and_then(|mut f| verify::finish_op(&mut f, &mut s.verifications, handle, status));
+        store(&mut s.output, result)
+    })
+}
+
+/// Forgets verification `handle` (one that was never finished).
+#[cfg(feature = "verify")]
+#[wasm_bindgen]
+pub fn verify_free(handle: u32) {
+    STATE.with_borrow_mut(|s| s.verifications.take(handle));
+}
+
 #[cfg(test)]
+mod testing;
+#[cfg(all(test, feature = "token"))]
 mod tests;
+#[cfg(all(test, feature = "verify"))]
+mod tests_verify;

@@ -3,51 +3,10 @@
 //! `wasm/test.sh` in Node, Chromium and workerd.
 
 use super::*;
-use crate::fields::ABSENT;
+use crate::testing::{call, s, Out};
 
 const IDENTITY: &str = "66fe8510254166621680aeb498b0249b66900d34/335917336625376d";
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-
-type Out = Vec<Option<String>>;
-
-/// Writes `fields` into the scratch buffer, runs `f`, and reads the result back.
-fn call(fields: &[Option<&str>], f: impl FnOnce() -> i32) -> Result<Out, Out> {
-    let mut buf = (fields.len() as u32).to_le_bytes().to_vec();
-    for field in fields {
-        buf.extend_from_slice(&field.map_or(ABSENT, |v| v.len() as u32).to_le_bytes());
-    }
-    for field in fields.iter().flatten() {
-        buf.extend_from_slice(field.as_bytes());
-    }
-    scratch(buf.len());
-    STATE.with_borrow_mut(|s| s.input[..buf.len()].copy_from_slice(&buf));
-    let n = f();
-    let out = STATE.with_borrow(|s| {
-        assert_eq!(s.output.len(), n.unsigned_abs() as usize);
-        let b = &s.output;
-        let count = u32::from_le_bytes(b[0..4].try_into().unwrap()) as usize;
-        let mut at = 4 + 4 * count;
-        (0..count)
-            .map(|i| {
-                let len = u32::from_le_bytes(b[4 + 4 * i..8 + 4 * i].try_into().unwrap());
-                (len != ABSENT).then(|| {
-                    let v = String::from_utf8_lossy(&b[at..at + len as usize]).into_owned();
-                    at += len as usize;
-                    v
-                })
-            })
-            .collect()
-    });
-    if n >= 0 {
-        Ok(out)
-    } else {
-        Err(out)
-    }
-}
-
-fn s(v: &Option<String>) -> &str {
-    v.as_deref().unwrap()
-}
 
 fn set(key: &str, secret: &str, session: Option<&str>) -> Result<Out, Out> {
     call(&[Some(key), Some(secret), session], set_credentials)
@@ -217,4 +176,76 @@ fn drives_an_exchange() {
 
     let e = start(&[Some("x")]).unwrap_err();
     assert_eq!(s(&e[1]), "invalid_identity");
+}
+
+/// `method: "oidc"`: GetWebIdentityToken signed by the core, its answers read by the core.
+#[test]
+fn drives_a_web_identity_token_call() {
+    let start = |fields: &[Option<&str>], duration: f64| call(fields, || web_identity_start(duration));
+    let creds = [Some("AKIDEXAMPLE"), Some(SECRET), Some("SESSION")];
+    // Fields: credentials, audience, issuer, algorithm, region, endpoint.
+    let fields = [creds[0], creds[1], creds[2], None, Some("https://issuer.example/"), Some("rs256"), None, None];
+    let handle: u32 = s(&start(&fields, f64::NAN).unwrap()[0]).parse().unwrap();
+    let request = call(&[Some("2026-01-15T08:00:00Z")], || web_identity_request(handle, 0.0)).unwrap();
+    assert_eq!(s(&request[1]), "https://sts.us-east-1.amazonaws.com/");
+    assert_eq!(
+        s(&request[2]),
+        "Action=GetWebIdentityToken&Version=2011-06-15&Audience.member.1=https%3A%2F%2Fissuer.example\
+         &SigningAlgorithm=RS256&DurationSeconds=300"
+    );
+    // A transient error is retried after 100-200 ms, the third one is final.
+    let busy = r#"<ErrorResponse><Error><Code>Throttling</Code><Message>slow down</Message></Error></ErrorResponse>"#;
+    for _ in 0..2 {
+        let retry = call(&[None, Some(busy)], || web_identity_response(handle, 400, 0.5, 1e9)).unwrap();
+        assert_eq!((s(&retry[0]), s(&retry[1])), ("retry", "150"));
+    }
+    let e = call(&[None, Some(busy)], || web_identity_response(handle, 400, 0.5, 1e9)).unwrap_err();
+    assert_eq!((s(&e[0]), s(&e[1])), ("sts", "rejected"));
+    web_identity_free(handle);
+
+    // The two refusals, each with its own code and fix.
+    let refused = |code: &str| {
+        let handle: u32 = s(&start(&fields, 900.0).unwrap()[0]).parse().unwrap();
+        let body = format!("<ErrorResponse><Error><Code>{code}</Code><Message>no</Message></Error></ErrorResponse>");
+        let e = call(&[None, Some(&body)], || web_identity_response(handle, 403, 0.0, 1e9)).unwrap_err();
+        web_identity_free(handle);
+        e
+    };
+    let e = refused("OutboundWebIdentityFederationDisabledException");
+    assert_eq!(s(&e[1]), "outbound_federation_disabled");
+    assert!(s(&e[2]).contains("aws iam enable-outbound-web-identity-federation"), "{e:?}");
+    let e = refused("AccessDenied");
+    assert_eq!(s(&e[1]), "access_denied");
+    assert!(s(&e[2]).contains(r#""sts:IdentityTokenAudience":"https://issuer.example""#), "{e:?}");
+
+    // A signature refused for the time: signed again with STS's clock, at once.
+    let handle: u32 = s(&start(&fields, f64::NAN).unwrap()[0]).parse().unwrap();
+    let expired = r#"<ErrorResponse><Error><Code>SignatureDoesNotMatch</Code><Message>Signature expired: x</Message></Error></ErrorResponse>"#;
+    let date = Some("Thu, 15 Jan 2026 09:00:00 GMT");
+    let retry = call(&[date, Some(expired)], || web_identity_response(handle, 403, 0.0, 1_768_464_000.0)).unwrap();
+    assert_eq!(s(&retry[1]), "0");
+    let request = call(&[None], || web_identity_request(handle, 1_768_464_000.0)).unwrap();
+    assert!(request.contains(&Some("20260115T090000Z".into())), "{request:?}");
+    let ok = r#"<GetWebIdentityTokenResponse><GetWebIdentityTokenResult><WebIdentityToken>h.p.s</WebIdentityToken><Expiration>2026-01-15T09:05:00Z</Expiration></GetWebIdentityTokenResult></GetWebIdentityTokenResponse>"#;
+    let done = call(&[None, Some(ok)], || web_identity_response(handle, 200, 0.0, 1e9)).unwrap();
+    assert_eq!(done, [Some("done".into()), Some("h.p.s".into()), Some("1768467900".into())]);
+    web_identity_free(handle);
+
+    // Bad options fail before anything is sent; a given endpoint is used as it is.
+    let bad = |i: usize, v: &str, duration: f64| {
+        let mut f = fields;
+        f[i] = Some(v);
+        s(&start(&f, duration).unwrap_err()[1]).to_string()
+    };
+    assert_eq!(bad(5, "HS256", f64::NAN), "invalid_algorithm");
+    assert_eq!(bad(6, "Mars", f64::NAN), "invalid_region");
+    assert_eq!(bad(7, "ftp://x", f64::NAN), "invalid_url");
+    assert_eq!(bad(5, "ES384", 59.0), "invalid_duration");
+    assert_eq!(bad(5, "ES384", -1.0), "invalid_duration");
+    let mut f = fields;
+    f[7] = Some("http://127.0.0.1:5000");
+    let handle: u32 = s(&start(&f, f64::NAN).unwrap()[0]).parse().unwrap();
+    let request = call(&[None], || web_identity_request(handle, 1e9)).unwrap();
+    assert_eq!(s(&request[1]), "http://127.0.0.1:5000/");
+    web_identity_free(handle);
 }
