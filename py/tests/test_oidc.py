@@ -123,41 +123,39 @@ def test_exchange_oidc_for_an_aws_identity_is_refused(role_env):
 # -- the two STS refusals ----------------------------------------------------------
 
 
-def proof_for_issuer(emulators, verb: str):
-    """`generate_token` or `exchange` with method="oidc", both for the issuer emulator."""
-    if verb == "generate_token":
-        return cgaws.generate_token(None, method="oidc", audience=emulators["issuer_url"])
-    return cgaws.exchange(emulators["oidc_identity"], issuer=emulators["issuer_url"], method="oidc")
+def refusal(emulators, verb: str, sts_setting: dict) -> cgaws.StsError:
+    """The StsError of `generate_token` or `exchange` (method="oidc", for the issuer
+    emulator) once STS is set to refuse; nothing reached the issuer."""
+    emulators.control(emulators["sts_url"], body=sts_setting)
+    with pytest.raises(cgaws.StsError) as info:
+        if verb == "generate_token":
+            cgaws.generate_token(None, method="oidc", audience=emulators["issuer_url"])
+        else:
+            cgaws.exchange(emulators["oidc_identity"], issuer=emulators["issuer_url"], method="oidc")
+    e = info.value
+    assert e.status == 403 and e.fix and e.fix in str(e)
+    assert str(e).startswith(f"STS refused GetWebIdentityToken: STS {e.code} (HTTP 403)")
+    assert not emulators.issuer_exchanges()
+    return e
 
 
 @pytest.mark.parametrize("verb", ["generate_token", "exchange"])
 def test_federation_disabled(role_env, verb):
-    role_env.control(role_env["sts_url"], body={"web_identity_federation": False})
-    with pytest.raises(cgaws.StsError) as info:
-        proof_for_issuer(role_env, verb)
-    e = info.value
-    assert (e.status, e.code) == (403, "OutboundWebIdentityFederationDisabledException")
+    e = refusal(role_env, verb, {"web_identity_federation": False})
+    assert e.code == "OutboundWebIdentityFederationDisabledException"
     assert e.fix.startswith("outbound identity federation is not enabled for this AWS account")
     assert "aws iam enable-outbound-web-identity-federation" in e.fix
-    assert str(e).startswith("STS refused GetWebIdentityToken: STS OutboundWebIdentityFederationDisabledException")
-    assert e.fix in str(e)
-    assert not role_env.issuer_exchanges()
 
 
 @pytest.mark.parametrize("verb", ["generate_token", "exchange"])
 def test_access_denied_shows_the_minimal_policy(role_env, verb):
-    role_env.control(role_env["sts_url"], body={"web_identity_token_allowed": False})
-    with pytest.raises(cgaws.StsError) as info:
-        proof_for_issuer(role_env, verb)
-    e = info.value
-    assert (e.status, e.code) == (403, "AccessDenied")
+    e = refusal(role_env, verb, {"web_identity_token_allowed": False})
+    assert e.code == "AccessDenied"
     assert "OutboundWebIdentityFederationDisabledException" not in str(e)
-    assert e.fix in str(e)
     policy = json.loads(e.fix.split("The minimal policy statement: ", 1)[1])
     assert (policy["Effect"], policy["Action"]) == ("Allow", "sts:GetWebIdentityToken")
     assert policy["Condition"]["ForAnyValue:StringEquals"]["sts:IdentityTokenAudience"] == role_env["issuer_url"]
     assert policy["Condition"]["NumericLessThanEquals"]["sts:DurationSeconds"] == 300
-    assert not role_env.issuer_exchanges()
 
 
 def test_other_sts_errors_have_no_fix(monkeypatch, emulators):
