@@ -4,11 +4,11 @@
 
 use crate::http::{form_urlencode, HttpRequest, HttpResponse, Url};
 use crate::identity::{validate_identity_uidp, UidpError};
+use crate::json::{self, Value};
 use crate::jwt::read_claims;
 use crate::secret::Secret;
 use crate::time::UnixTime;
 use core::fmt;
-use serde_json::Value;
 
 pub const DEFAULT_ISSUER: &str = "https://issuer.enforce.dev";
 /// The registry's audience, and the default for the token asked for.
@@ -242,7 +242,8 @@ impl Exchange {
 
 fn parse_token(body: &[u8]) -> Result<ChainguardToken, ExchangeError> {
     let malformed = |why: &str| ExchangeError::MalformedResponse(why.to_string());
-    let json: Value = serde_json::from_slice(body).map_err(|_| malformed("the 200 answer is not JSON"))?;
+    let json =
+        json::parse(body).map_err(|e| ExchangeError::MalformedResponse(format!("the 200 answer is not JSON: {e}")))?;
     let token = json
         .get("token")
         .and_then(Value::as_str)
@@ -261,7 +262,7 @@ fn parse_token(body: &[u8]) -> Result<ChainguardToken, ExchangeError> {
 
 /// A grpc-gateway status object: `{"code": N, "message": "..."}`.
 fn parse_status(body: &[u8]) -> Option<(i64, String)> {
-    let json: Value = serde_json::from_slice(body).ok()?;
+    let json = json::parse(body).ok()?;
     let code = json.get("code")?.as_i64()?;
     let message = json.get("message").and_then(Value::as_str).unwrap_or_default().to_string();
     Some((code, message))
@@ -367,6 +368,20 @@ mod tests {
             e.on_response(&HttpResponse::new(200, "{}"), 0.0),
             ExchangeStep::Failed(ExchangeError::MalformedResponse(_))
         ));
+        let mut e = exchange();
+        assert_eq!(
+            e.on_response(&HttpResponse::new(200, r#"{"token":"a.b.c",}"#), 0.0),
+            ExchangeStep::Failed(ExchangeError::MalformedResponse(
+                "the 200 answer is not JSON: expected a string key in an object at byte 17".into()
+            ))
+        );
+        // A token without `expiry` expires when its claims say, a fractional `exp` truncated.
+        let e64 = |s: &str| base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, s);
+        let token = format!("{}.{}.sig", e64("{}"), e64(r#"{"exp":1768467600.75}"#));
+        let mut e = exchange();
+        let step = e.on_response(&HttpResponse::new(200, format!(r#"{{"token":"{token}"}}"#)), 0.0);
+        let ExchangeStep::Done(t) = step else { panic!("{step:?}") };
+        assert_eq!(t.expiry, Some(UnixTime::from_secs(1_768_467_600)));
         let mut e = exchange();
         assert_eq!(
             e.on_response(&HttpResponse::new(200, vec![b' '; MAX_RESPONSE_BYTES + 1]), 0.0),

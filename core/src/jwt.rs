@@ -2,9 +2,9 @@
 //! know when its own token expires or what an AWS-minted token names. Never use
 //! this to decide whether to trust a token.
 
+use crate::json::{self, Value};
 use base64::Engine;
 use core::fmt;
-use serde_json::Value;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct JwtClaims {
@@ -42,12 +42,13 @@ pub fn read_claims(token: &str) -> Result<JwtClaims, JwtError> {
             .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
     );
     let bytes = engine.decode(payload).map_err(|e| JwtError(format!("payload is not base64url: {e}")))?;
-    let all: Value = serde_json::from_slice(&bytes).map_err(|e| JwtError(format!("payload is not JSON: {e}")))?;
+    let all = json::parse(&bytes).map_err(|e| JwtError(format!("payload is not JSON: {e}")))?;
     if !all.is_object() {
         return Err(JwtError("payload is not a JSON object".into()));
     }
     let string = |key: &str| all.get(key).and_then(Value::as_str).map(str::to_string);
-    let number = |key: &str| all.get(key).and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)));
+    // NumericDate may have a fraction (RFC 7519 §2): its whole seconds.
+    let number = |key: &str| all.get(key).and_then(Value::as_number).and_then(json::Number::as_i64_truncated);
     let audiences = match all.get("aud") {
         Some(Value::String(s)) => vec![s.clone()],
         Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_string).collect(),
@@ -80,6 +81,13 @@ mod tests {
         assert_eq!(c.audiences, ["a", "b"]);
         assert_eq!((c.expires_at, c.issued_at), (Some(1_700_000_000), Some(1_700_000_000)));
         assert_eq!(read_claims(&jwt(r#"{"aud":"x"}"#)).unwrap().audiences, ["x"]);
+        // NumericDate with a fraction: whole seconds; out of range or not a number: absent.
+        let c = read_claims(&jwt(r#"{"exp":1700000000.9,"iat":1e30,"nbf":1,"iss":7,"aud":["a",1]}"#)).unwrap();
+        assert_eq!(
+            (c.expires_at, c.issued_at, c.issuer, c.audiences),
+            (Some(1_700_000_000), None, None, vec!["a".into()])
+        );
+        assert_eq!(c.all.get("nbf").and_then(crate::json::Value::as_i64), Some(1));
     }
 
     #[test]
@@ -87,6 +95,10 @@ mod tests {
         assert!(read_claims("a.b").is_err());
         assert!(read_claims("a.b.c.d").is_err());
         assert!(read_claims(&jwt("[1]")).is_err());
+        assert_eq!(
+            read_claims(&jwt(r#"{"exp":1,}"#)).unwrap_err().to_string(),
+            "not a readable JWT: payload is not JSON: expected a string key in an object at byte 9"
+        );
         assert!(read_claims("x.!!!.y").is_err());
     }
 }

@@ -9,6 +9,7 @@ pub mod credentials;
 pub mod exchange;
 pub mod http;
 pub mod identity;
+pub mod json;
 pub mod jwt;
 pub mod provider;
 #[cfg(feature = "rules")]

@@ -5,6 +5,7 @@ use super::chain::{Cx, Found};
 use super::io::{error, not_found, FileRead, Flow};
 use crate::credentials::Credentials;
 use crate::http::{HttpRequest, HttpResponse, Url};
+use crate::json::{self, Object, Value};
 use crate::time::UnixTime;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -144,18 +145,20 @@ enum Parsed {
     Error(String),
 }
 
-/// A JSON field by case-insensitive name.
-fn field<'a>(object: &'a serde_json::Map<String, serde_json::Value>, names: &[&str]) -> Option<&'a serde_json::Value> {
-    names.iter().find_map(|name| object.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v))
-}
-
-fn text<'a>(object: &'a serde_json::Map<String, serde_json::Value>, names: &[&str]) -> Option<&'a str> {
-    field(object, names).and_then(|v| v.as_str()).map(str::trim).filter(|s| !s.is_empty())
+/// A JSON field's text by case-insensitive name (the first name present; the last
+/// member when one is repeated).
+fn text<'a>(object: &'a Object, names: &[&str]) -> Option<&'a str> {
+    names
+        .iter()
+        .find_map(|name| object.get_ignore_ascii_case(name))
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
 }
 
 /// `, Code: Message` from an error body, if it has them (never the raw body).
 fn error_detail(response: &HttpResponse) -> String {
-    let Ok(serde_json::Value::Object(object)) = serde_json::from_slice(&response.body) else {
+    let Ok(Value::Object(object)) = json::parse(&response.body) else {
         return String::new();
     };
     match (text(&object, &["Code"]), text(&object, &["Message"])) {
@@ -167,7 +170,7 @@ fn error_detail(response: &HttpResponse) -> String {
 }
 
 fn parse(body: &[u8]) -> Result<Parsed, String> {
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| format!("not JSON ({e})"))?;
+    let value = json::parse(body).map_err(|e| format!("not JSON ({e})"))?;
     let object = value.as_object().ok_or("not a JSON object")?;
     if let Some(code) = text(object, &["Code"]).filter(|c| *c != "Success") {
         let message = text(object, &["Message"]).unwrap_or("no message");

@@ -290,7 +290,7 @@ fn get(cx: &mut Cx<'_>, s: &Settings, path: &str, token: Option<&str>, what: &st
 /// `Err` for an unreadable document (worth retrying), `Ok(Err)` for an IMDS error
 /// (`Code` other than `Success`, with its `Message`).
 fn parse(body: &[u8]) -> Result<Result<Credentials, String>, String> {
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| format!("not JSON ({e})"))?;
+    let value = crate::json::parse(body).map_err(|e| format!("not JSON ({e})"))?;
     let object = value.as_object().ok_or("not a JSON object")?;
     let text = |k: &str| object.get(k).and_then(|v| v.as_str()).map(str::trim).filter(|s| !s.is_empty());
     if let Some(code) = text("Code").filter(|c| *c != "Success") {

@@ -124,8 +124,7 @@ pub(crate) fn run(cx: &mut Cx<'_>, command: &str, account_id: Option<String>) ->
 
 /// Reads the JSON a `credential_process` prints (§3.6). Errors never quote the output.
 pub fn parse_output(stdout: &[u8]) -> Result<(Credentials, Option<String>), String> {
-    let value: serde_json::Value =
-        serde_json::from_slice(stdout).map_err(|e| format!("stdout is not a JSON object ({e})"))?;
+    let value = crate::json::parse(stdout).map_err(|e| format!("stdout is not a JSON object ({e})"))?;
     let object = value.as_object().ok_or("stdout is JSON but not an object")?;
     match object.get("Version") {
         Some(v) if v.as_u64() == Some(1) => {}
@@ -134,8 +133,8 @@ pub fn parse_output(stdout: &[u8]) -> Result<(Credentials, Option<String>), Stri
     }
     let text = |key: &str| -> Result<Option<&str>, String> {
         match object.get(key) {
-            None | Some(serde_json::Value::Null) => Ok(None),
-            Some(serde_json::Value::String(s)) => Ok(Some(s.as_str()).filter(|s| !s.is_empty())),
+            None | Some(crate::json::Value::Null) => Ok(None),
+            Some(crate::json::Value::String(s)) => Ok(Some(s.as_str()).filter(|s| !s.is_empty())),
             Some(_) => Err(format!("{key:?} must be a string")),
         }
     };

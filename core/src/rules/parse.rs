@@ -4,8 +4,8 @@
 //! and `claimMatch` / `claim_match` rules.
 
 use super::{AwsIdentityRule, ClaimMatchRule, Dialect, FieldRule, Rule, RuleDoc};
+use crate::json::{self, Object as Map, Value};
 use core::fmt;
-use serde_json::{Map, Value};
 
 /// Why a document is not a rule at all (a rule that is merely wrong parses, and
 /// `lint` says what is wrong with it).
@@ -123,12 +123,13 @@ const CLAIM_FIELDS: [&Spelling; 8] =
 
 /// Parses a rule document (see the module docs for the shapes accepted).
 pub fn parse(json: &str) -> Result<RuleDoc, RuleParseError> {
-    let value: Value = serde_json::from_str(json).map_err(|e| RuleParseError::InvalidJson(e.to_string()))?;
+    let value = json::parse_str(json).map_err(|e| RuleParseError::InvalidJson(e.to_string()))?;
     let top = value.as_object().ok_or(RuleParseError::InvalidJson("the document is not a JSON object".into()))?;
     let (doc, prefix) = match terraform_resource(top) {
         Some(found) => found?,
         None => (top, String::new()),
     };
+    no_repeated_keys(doc, &prefix)?;
     let name = match doc.get("name") {
         Some(Value::String(s)) => Some(s.clone()),
         Some(_) => return Err(wrong_type(&prefix, "name", "string")),
@@ -137,8 +138,8 @@ pub fn parse(json: &str) -> Result<RuleDoc, RuleParseError> {
 
     let aws = wrapped(doc, &AWS_WRAPPERS, &prefix)?;
     let claim = wrapped(doc, &CLAIM_WRAPPERS, &prefix)?;
-    let bare_aws = AWS_FIELDS.iter().any(|s| s.names.iter().any(|(n, _)| doc.contains_key(*n)));
-    let bare_claim = CLAIM_FIELDS.iter().any(|s| s.names.iter().any(|(n, _)| doc.contains_key(*n)));
+    let bare_aws = AWS_FIELDS.iter().any(|s| s.names.iter().any(|(n, _)| doc.contains_key(n)));
+    let bare_claim = CLAIM_FIELDS.iter().any(|s| s.names.iter().any(|(n, _)| doc.contains_key(n)));
     let mut unknown_fields = Vec::new();
     let (rule, dialect, mixed) = match (aws, claim) {
         (Some(_), Some(_)) => return Err(RuleParseError::MultipleRules),
@@ -168,7 +169,7 @@ pub fn parse(json: &str) -> Result<RuleDoc, RuleParseError> {
 
 /// `{"resource": {"chainguard_identity": {"NAME": {...}}}}` (Terraform's JSON syntax):
 /// the first `chainguard_identity` resource.
-fn terraform_resource(top: &Map<String, Value>) -> Option<Result<Block<'_>, RuleParseError>> {
+fn terraform_resource(top: &Map) -> Option<Result<Block<'_>, RuleParseError>> {
     let resources = top.get("resource")?.as_object()?;
     let identities = resources.get("chainguard_identity")?;
     let identities = match identities {
@@ -182,25 +183,39 @@ fn terraform_resource(top: &Map<String, Value>) -> Option<Result<Block<'_>, Rule
 }
 
 /// An object and its dotted path prefix.
-type Block<'a> = (&'a Map<String, Value>, String);
+type Block<'a> = (&'a Map, String);
 
 /// Terraform JSON writes a block either as an object or as a list of one object.
 fn one_block<'a>(value: &'a Value, path: &str) -> Result<Block<'a>, RuleParseError> {
     let field = path.trim_end_matches('.');
     match value {
         Value::Object(o) => Ok((o, path.to_string())),
-        Value::Array(items) if items.len() == 1 && items[0].is_object() => {
-            Ok((items[0].as_object().expect("checked"), path.to_string()))
-        }
+        Value::Array(items) => match items.as_slice() {
+            [Value::Object(o)] => Ok((o, path.to_string())),
+            _ => Err(RuleParseError::WrongType { field: field.to_string(), expected: "object" }),
+        },
         _ => Err(RuleParseError::WrongType { field: field.to_string(), expected: "object" }),
     }
+    .and_then(|(o, path)| no_repeated_keys(o, &path).map(|()| (o, path)))
 }
 
-type Wrapped<'a> = Option<(&'a Map<String, Value>, String, bool)>;
+/// Refuses a key given twice in one object, as protobuf JSON (chainctl) and
+/// Terraform do; a JSON reader would silently keep one of the two.
+fn no_repeated_keys(obj: &Map, path: &str) -> Result<(), RuleParseError> {
+    for (i, (key, _)) in obj.iter().enumerate() {
+        if obj.iter().skip(i + 1).any(|(k, _)| k == key) {
+            let field = format!("{path}{key}");
+            return Err(RuleParseError::DuplicateField { first: field.clone(), second: field });
+        }
+    }
+    Ok(())
+}
+
+type Wrapped<'a> = Option<(&'a Map, String, bool)>;
 
 /// The rule object under one of `names`, its path, and whether it was written
 /// Terraform-style (snake wrapper, e.g. `aws_identity`).
-fn wrapped<'a>(doc: &'a Map<String, Value>, names: &[&str; 2], prefix: &str) -> Result<Wrapped<'a>, RuleParseError> {
+fn wrapped<'a>(doc: &'a Map, names: &[&str; 2], prefix: &str) -> Result<Wrapped<'a>, RuleParseError> {
     match (doc.get(names[0]), doc.get(names[1])) {
         (Some(_), Some(_)) => Err(RuleParseError::DuplicateField {
             first: format!("{prefix}{}", names[0]),
@@ -220,10 +235,10 @@ fn wrong_type(prefix: &str, field: &str, expected: &'static str) -> RuleParseErr
 type Found = (String, Option<Dialect>, &'static str);
 
 /// The value of one field under whichever spelling is present, and the dialect that spelling shows.
-fn string_field(obj: &Map<String, Value>, spelling: &Spelling, path: &str) -> Result<Option<Found>, RuleParseError> {
+fn string_field(obj: &Map, spelling: &Spelling, path: &str) -> Result<Option<Found>, RuleParseError> {
     let mut found: Option<Found> = None;
     for (name, dialect) in spelling.names {
-        if let Some(v) = obj.get(*name) {
+        if let Some(v) = obj.get(name) {
             if let Some((_, _, first)) = &found {
                 return Err(RuleParseError::DuplicateField {
                     first: format!("{path}{first}"),
@@ -242,7 +257,7 @@ fn known(spellings: &[&Spelling], key: &str) -> bool {
 }
 
 fn parse_aws(
-    obj: &Map<String, Value>,
+    obj: &Map,
     path: &str,
     unknown: &mut Vec<String>,
 ) -> Result<(AwsIdentityRule, Dialect, bool), RuleParseError> {
@@ -258,23 +273,19 @@ fn parse_aws(
         arn: FieldRule { exact: take(&ARN)?, pattern: take(&ARN_PATTERN)? },
         user_id: FieldRule { exact: take(&USER_ID)?, pattern: take(&USER_ID_PATTERN)? },
     };
-    unknown.extend(obj.keys().filter(|k| !known(&AWS_FIELDS, k)).map(|k| format!("{path}{k}")));
+    unknown.extend(obj.iter().map(|(k, _)| k).filter(|k| !known(&AWS_FIELDS, k)).map(|k| format!("{path}{k}")));
     let tf = dialects.contains(&Dialect::Terraform);
     let chainctl = dialects.contains(&Dialect::Chainctl);
     let dialect = if tf && !chainctl { Dialect::Terraform } else { Dialect::Chainctl };
     Ok((rule, dialect, tf && chainctl))
 }
 
-fn parse_claim(
-    obj: &Map<String, Value>,
-    path: &str,
-    unknown: &mut Vec<String>,
-) -> Result<ClaimMatchRule, RuleParseError> {
+fn parse_claim(obj: &Map, path: &str, unknown: &mut Vec<String>) -> Result<ClaimMatchRule, RuleParseError> {
     let take = |spelling: &Spelling| string_field(obj, spelling, path).map(|f| f.map(|(v, _, _)| v));
     let map = |spelling: &Spelling| -> Result<Vec<(String, String)>, RuleParseError> {
         let mut found: Option<(&str, &Value)> = None;
         for (name, _) in spelling.names {
-            if let Some(v) = obj.get(*name) {
+            if let Some(v) = obj.get(name) {
                 if let Some((first, _)) = found {
                     return Err(RuleParseError::DuplicateField {
                         first: format!("{path}{first}"),
@@ -286,11 +297,12 @@ fn parse_claim(
         }
         let Some((name, value)) = found else { return Ok(Vec::new()) };
         let entries = value.as_object().ok_or_else(|| wrong_type(path, name, "object of strings"))?;
+        no_repeated_keys(entries, &format!("{path}{name}."))?;
         entries
             .iter()
             .map(|(k, v)| {
                 v.as_str()
-                    .map(|s| (k.clone(), s.to_string()))
+                    .map(|s| (k.to_string(), s.to_string()))
                     .ok_or_else(|| wrong_type(path, name, "object of strings"))
             })
             .collect()
@@ -302,7 +314,7 @@ fn parse_claim(
         claims: map(&CLAIMS)?,
         claim_patterns: map(&CLAIM_PATTERNS)?,
     };
-    unknown.extend(obj.keys().filter(|k| !known(&CLAIM_FIELDS, k)).map(|k| format!("{path}{k}")));
+    unknown.extend(obj.iter().map(|(k, _)| k).filter(|k| !known(&CLAIM_FIELDS, k)).map(|k| format!("{path}{k}")));
     Ok(rule)
 }
 
@@ -326,6 +338,31 @@ mod tests {
         ));
         assert!(matches!(parse(r#"{"awsIdentity":{"aws_account":123}}"#), Err(RuleParseError::WrongType { .. })));
         assert_eq!(parse("{}"), Err(RuleParseError::NoRule));
+        // A key given twice is refused (protobuf JSON and Terraform refuse it too).
+        let twice = |first: &str, second: &str| {
+            Err(RuleParseError::DuplicateField { first: first.into(), second: second.into() })
+        };
+        assert_eq!(
+            parse(r#"{"awsIdentity":{"arnPattern":"a","arnPattern":"b"}}"#),
+            twice("awsIdentity.arnPattern", "awsIdentity.arnPattern")
+        );
+        assert_eq!(parse(r#"{"name":"a","name":"b","awsIdentity":{}}"#), twice("name", "name"));
+        assert_eq!(
+            parse(r#"{"claimMatch":{"issuer":"i","claims":{"x":"1","x":"2"}}}"#),
+            twice("claimMatch.claims.x", "claimMatch.claims.x")
+        );
+        assert_eq!(
+            parse(
+                r#"{"resource":{"chainguard_identity":{"n":{"aws_identity":[{"aws_account":"1","aws_account":"1"}]}}}}"#
+            ),
+            twice(
+                "resource.chainguard_identity.n.aws_identity.aws_account",
+                "resource.chainguard_identity.n.aws_identity.aws_account"
+            )
+        );
+        // Unknown fields are listed in document order.
+        let doc = parse(r#"{"awsIdentity":{"zz":1,"aws_account":"1","aa":2}}"#).unwrap();
+        assert_eq!(doc.unknown_fields, ["awsIdentity.zz", "awsIdentity.aa"]);
         assert!(matches!(parse("[1]"), Err(RuleParseError::InvalidJson(_))));
     }
 }

@@ -157,7 +157,7 @@ pub fn render(rule: &AwsIdentityRule, name: &str, format: SpecFormat) -> String 
     .collect();
     match format {
         SpecFormat::Chainctl => {
-            let q = |s: &str| serde_json::to_string(s).unwrap_or_default();
+            let q = crate::json::quote;
             let fields: Vec<String> = pairs.iter().map(|(c, _, v)| format!("    {}: {}", q(c), q(v))).collect();
             format!("{{\n  \"name\": {},\n  \"awsIdentity\": {{\n{}\n  }}\n}}\n", q(name), fields.join(",\n"))
         }

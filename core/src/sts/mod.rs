@@ -12,6 +12,7 @@ pub mod xml;
 
 use crate::credentials::Credentials;
 use crate::http::{form_urlencode, HttpRequest, HttpResponse, Url};
+use crate::json;
 use crate::secret::Secret;
 use crate::sigv4::{self, SigningError, SigningKeyCache, SigningParams, SigningSettings};
 use crate::time::UnixTime;
@@ -257,14 +258,14 @@ impl std::error::Error for StsResponseError {}
 /// A parsed body, XML or JSON.
 enum Doc {
     Xml(xml::Element),
-    Json(serde_json::Value),
+    Json(json::Value),
 }
 
 fn parse_doc(body: &[u8]) -> Result<Doc, String> {
     let text = core::str::from_utf8(body).map_err(|_| "the body is not UTF-8".to_string())?;
     let trimmed = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
     if trimmed.starts_with('{') {
-        serde_json::from_str(trimmed).map(Doc::Json).map_err(|e| format!("invalid JSON: {e}"))
+        json::parse_str(trimmed).map(Doc::Json).map_err(|e| format!("invalid JSON: {e}"))
     } else if trimmed.starts_with('<') {
         xml::parse(trimmed).map(Doc::Xml).map_err(|e| e.to_string())
     } else if trimmed.is_empty() {
@@ -274,7 +275,7 @@ fn parse_doc(body: &[u8]) -> Result<Doc, String> {
     }
 }
 
-fn json_str<'a>(v: &'a serde_json::Value, path: &[&str]) -> Option<&'a str> {
+fn json_str<'a>(v: &'a json::Value, path: &[&str]) -> Option<&'a str> {
     path.iter().try_fold(v, |v, k| v.get(k))?.as_str().map(str::trim).filter(|s| !s.is_empty())
 }
 
@@ -345,15 +346,14 @@ pub fn skew_corrected_time(response: &HttpResponse, error: &StsError, now: UnixT
     ((server.secs() - now.secs()).abs() > MAX_CLOCK_SKEW_SECS).then_some(server)
 }
 
-/// Parses an `Expiration`: RFC 3339 text, or epoch seconds as a JSON number.
-fn json_time(v: &serde_json::Value) -> Result<UnixTime, String> {
+/// Parses an `Expiration`: RFC 3339 text, or epoch seconds as a JSON number
+/// (a fraction is dropped).
+fn json_time(v: &json::Value) -> Result<UnixTime, String> {
     match v {
-        serde_json::Value::Number(n) => n
-            .as_i64()
-            .or_else(|| n.as_f64().filter(|f| f.is_finite()).map(|f| f as i64))
-            .map(UnixTime::from_secs)
-            .ok_or_else(|| "Expiration is not a valid number".to_string()),
-        serde_json::Value::String(s) => UnixTime::parse_rfc3339(s.trim()).map_err(|e| format!("Expiration: {e}")),
+        json::Value::Number(n) => {
+            n.as_i64_truncated().map(UnixTime::from_secs).ok_or_else(|| "Expiration is not a valid number".to_string())
+        }
+        json::Value::String(s) => UnixTime::parse_rfc3339(s.trim()).map_err(|e| format!("Expiration: {e}")),
         _ => Err("Expiration is neither a string nor a number".into()),
     }
 }

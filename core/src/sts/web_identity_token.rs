@@ -187,7 +187,7 @@ pub fn web_identity_token_fix(error: &StsError, audience: &str) -> Option<String
 
 /// The IAM policy statement that allows exactly what cgaws asks for.
 pub fn minimal_policy_statement(audience: &str) -> String {
-    let audience = serde_json::Value::String(audience.to_string());
+    let audience = crate::json::quote(audience);
     format!(
         r#"{{"Effect":"Allow","Action":"sts:GetWebIdentityToken","Resource":"*","Condition":{{"ForAnyValue:StringEquals":{{"sts:IdentityTokenAudience":{audience}}},"NumericLessThanEquals":{{"sts:DurationSeconds":{DEFAULT_DURATION_SECS}}}}}}}"#
     )
@@ -273,7 +273,7 @@ impl ClaimMatchSpec {
 
     /// chainctl's `id.json` with a `claimMatch` rule.
     pub fn id_json(&self, name: &str) -> String {
-        let q = |s: &str| serde_json::Value::String(s.to_string()).to_string();
+        let q = crate::json::quote;
         format!(
             "{{\n  \"name\": {},\n  \"claimMatch\": {{\n    \"issuer\": {},\n    \"subject\": {}\n  }}\n}}\n",
             q(name),
