@@ -188,6 +188,13 @@ test("package.json exports and the TypeScript declarations", () => {
   for (const file of manifest.files) assert.ok(existsSync(`${pkg}/${file}`), file);
   assert.equal(require.resolve("cgaws"), `${pkg}/node.cjs`);
   assert.deepEqual(Object.keys(esm).sort(), Object.keys(cjs).sort());
+  const verify = manifest.exports["./verify"];
+  assert.equal(verify.workerd.default, "./verify-workerd.js");
+  assert.equal(verify.node.import.default, "./verify-node.js");
+  assert.equal(verify.node.require.default, "./verify-node.cjs");
+  assert.equal(verify.default, "./verify.js");
+  assert.equal(require.resolve("cgaws/verify"), `${pkg}/verify-node.cjs`);
+  assert.deepEqual(Object.keys(require("cgaws/verify")).sort(), ["CgawsError", "InvalidInputError", "PrecheckError", "VerifyError", "init", "initSync", "verify"]);
   const tsc = `${root}wasm/node_modules/typescript/bin/tsc`;
   execFileSync(process.execPath, [tsc, "-p", `${root}wasm/test/tsconfig.json`], { stdio: "inherit" });
 });
