@@ -716,6 +716,8 @@ mod tests {
             match (&ours, &theirs) {
                 (Ok(a), Ok(b)) => prop_assert_eq!(&to_serde(a), b),
                 (Err(_), Err(_)) => {}
+                // The one difference by design: numbers past f64's range are read here.
+                (Ok(_), Err(e)) if e.to_string().starts_with("number out of range") => {}
                 _ => prop_assert!(false, "{:?}: ours {:?}, serde_json {:?}", String::from_utf8_lossy(&text), ours, theirs),
             }
         }

@@ -5,6 +5,7 @@
 //! responses in; the core returns values, and HTTP requests for the caller to send.
 #![forbid(unsafe_code)]
 
+pub mod base64url;
 pub mod credentials;
 pub mod exchange;
 pub mod http;

@@ -1,8 +1,8 @@
 //! Reading a token blob back: strict base64url and a strict HTTP/1.1 request
 //! parser. Anything a relying party could read two ways is refused.
 
+use crate::base64url::{self, Padding};
 use crate::sigv4::is_valid_header_name;
-use base64::Engine;
 
 /// Far above any real token (about 2 KB with a session token), far below harm.
 pub const MAX_BLOB_LEN: usize = 16 * 1024;
@@ -50,7 +50,7 @@ pub fn decode_blob(blob: &str) -> Result<Vec<u8>, String> {
     if !blob.len().is_multiple_of(4) {
         return Err("token is not padded base64url (its length is not a multiple of 4; = padding is required)".into());
     }
-    base64::engine::general_purpose::URL_SAFE.decode(blob).map_err(|e| format!("token is not valid base64url: {e}"))
+    base64url::decode(blob, Padding::Required).map_err(|e| format!("token is not valid base64url: {e}"))
 }
 
 /// Parses one HTTP/1.1 request with no body: CRLF line ends only, no folded
