@@ -73,8 +73,9 @@ build_wasm cgaws
 build_wasm cgaws_verify --no-default-features --features verify
 
 cp wasm/js/api.js wasm/js/node.js wasm/js/node.cjs wasm/js/web.js wasm/js/workerd.js wasm/js/README.md "$pkg/"
-cp wasm/js/verify.js wasm/js/verify-node.js wasm/js/verify-node.cjs wasm/js/verify-workerd.js "$pkg/"
+cp wasm/js/verify-api.js wasm/js/verify.js wasm/js/verify-node.js wasm/js/verify-node.cjs wasm/js/verify-workerd.js "$pkg/"
 node wasm/js/to-cjs.mjs wasm/js/api.js "$pkg/api.cjs"
+node wasm/js/to-cjs.mjs wasm/js/verify-api.js "$pkg/verify-api.cjs"
 cp wasm/js/index.d.ts "$pkg/index.d.ts"
 cp wasm/js/index.d.ts "$pkg/index.d.cts"
 cp wasm/js/verify.d.ts "$pkg/verify.d.ts"
@@ -94,4 +95,4 @@ echo "wasm: built $pkg (cgaws $version)"
 echo "wasm:   cgaws_bg.wasm $(size "$pkg/cgaws_bg.wasm") bytes, $(gz "$pkg/cgaws_bg.wasm") gzipped"
 echo "wasm:   JS for a browser (cgaws.js + api.js + web.js) $(glue cgaws.js api.js web.js)"
 echo "wasm:   cgaws_verify_bg.wasm (cgaws/verify) $(size "$pkg/cgaws_verify_bg.wasm") bytes, $(gz "$pkg/cgaws_verify_bg.wasm") gzipped"
-echo "wasm:   JS for a browser, cgaws/verify (cgaws_verify.js + api.js + verify.js) $(glue cgaws_verify.js api.js verify.js)"
+echo "wasm:   JS for a browser, cgaws/verify (cgaws_verify.js + api.js + verify-api.js + verify.js) $(glue cgaws_verify.js api.js verify-api.js verify.js)"

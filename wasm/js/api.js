@@ -1,4 +1,5 @@
-// The JavaScript API of `cgaws`, over the wasm exports of `cgaws-wasm`.
+// The JavaScript API of `cgaws`, over the wasm exports of `cgaws-wasm`; the
+// helpers it exports are also verify-api.js's (not part of the package's API).
 //
 // Shared by every entry point (Node ESM and CommonJS, browsers, workerd): each
 // entry instantiates the wasm its own way and calls `createApi`. This file
@@ -65,7 +66,7 @@ function fromFields(fields) {
   return new Class(fields[1], fields[2], extra);
 }
 
-function invalid(message, code = "invalid_argument") {
+export function invalid(message, code = "invalid_argument") {
   return new InvalidInputError(code, message);
 }
 
@@ -82,17 +83,17 @@ const UNSIGNED_PAYLOAD = 4;
 const CONTENT_SHA256_HEADER = 8;
 const SIGN_SESSION_TOKEN = 16;
 
-function isObject(value) {
+export function isObject(value) {
   return typeof value === "object" && value !== null;
 }
 
-function optionalString(value, name) {
+export function optionalString(value, name) {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "string") throw invalid(`${name} must be a string`);
   return value;
 }
 
-function requiredString(value, name) {
+export function requiredString(value, name) {
   if (typeof value !== "string") throw invalid(`${name} is required and must be a string`);
   return value;
 }
@@ -101,7 +102,7 @@ function requiredString(value, name) {
  * A time as `[text, seconds]`: ISO 8601 text is passed as it is (the core
  * parses it); a `Date`, or nothing (now), as seconds.
  */
-function timeValue(time, name = "time") {
+export function timeValue(time, name = "time") {
   if (time === undefined || time === null) return [undefined, Date.now() / 1000];
   if (typeof time === "string") return [time, 0];
   if (time instanceof Date) {
@@ -113,14 +114,14 @@ function timeValue(time, name = "time") {
 }
 
 /** A number option as a number, NaN when not given. */
-function numberValue(value, name) {
+export function numberValue(value, name) {
   if (value === undefined || value === null) return NaN;
   if (typeof value !== "number" || !Number.isFinite(value)) throw invalid(`${name} must be a number`);
   return value;
 }
 
 /** A string or strings as a counted list of fields: [count, ...items]; nothing when not given. */
-function listFields(value, name) {
+export function listFields(value, name) {
   if (value === undefined || value === null) return [undefined];
   const items = typeof value === "string" ? [value] : value;
   if (!Array.isArray(items) || items.some((i) => typeof i !== "string")) {
@@ -236,7 +237,7 @@ async function readBounded(response, limit) {
  * fast decoder of ASCII text. Arguments go in as a field list written into the
  * instance's scratch buffer; results come back as a field list.
  */
-function createBridge(getWasm, decodeAscii) {
+export function createBridge(getWasm, decodeAscii) {
   let wasm = null;
   // The byte view of the wasm memory (replaced when the memory grows, which
   // detaches it) and the scratch buffer inside it.
@@ -359,7 +360,7 @@ function pairsFrom(out, start) {
   return pairs;
 }
 
-function fetchOf(options, fallback) {
+export function fetchOf(options, fallback) {
   const fetchFn = options.fetch === undefined || options.fetch === null ? fallback || globalThis.fetch : options.fetch;
   if (typeof fetchFn !== "function") throw invalid("no fetch: pass options.fetch where there is no global fetch");
   return fetchFn;
@@ -371,7 +372,7 @@ function fetchOf(options, fallback) {
  * `limit + 1` bytes of the answer. `failed(message, cause)` makes the error for
  * a request that got no answer.
  */
-async function send(fetchFn, r, start, limit, signal, failed) {
+export async function send(fetchFn, r, start, limit, signal, failed) {
   const url = r[start + 1];
   let response;
   try {
@@ -654,138 +655,4 @@ export function createApi(getWasm, options) {
   }
 
   return { generateToken, exchange, sign, presign, inspect, precheck };
-}
-
-/** A rule verdict from result fields at `at` (a count, then 6 per field); `[verdict, next index]`. */
-function verdictFrom(out, at) {
-  if (out[at] === null) return [null, at + 1];
-  const n = Number(out[at]);
-  const fields = [];
-  let i = at + 1;
-  for (let k = 0; k < n; k++, i += 6) {
-    fields.push({
-      field: out[i],
-      expected: out[i + 1],
-      actual: out[i + 2],
-      matched: out[i + 3] === "1",
-      reason: out[i + 4],
-      suggestion: out[i + 5],
-    });
-  }
-  return [fields, i];
-}
-
-function callerFrom(out, at) {
-  return out[at] === null ? null : { account: out[at], arn: out[at + 1], userId: out[at + 2] };
-}
-
-/**
- * The API of the `cgaws/verify` entry over one wasm instance of the verify
- * build. `options.defaultFetch` replaces the global fetch as the default (Node
- * passes one that keeps the signed `Host` header); `options.defaultStsEndpoint()`
- * gives the STS endpoint when none is passed (Node: `AWS_ENDPOINT_URL_STS`).
- */
-export function createVerifyApi(getWasm, options) {
-  const { instance, run } = createBridge(getWasm);
-  const defaultFetch = options && options.defaultFetch;
-  const defaultStsEndpoint = (options && options.defaultStsEndpoint) || (() => undefined);
-
-  async function verify(token, options) {
-    if (!isObject(options)) throw invalid("verify takes the token and an options object { identity, audience?, rule?, ... }");
-    const fetchFn = fetchOf(options, defaultFetch);
-    const [text, secs] = timeValue(options.now, "now");
-    let rule = options.rule;
-    if (rule === null) rule = undefined;
-    if (rule !== undefined && typeof rule !== "string") {
-      if (!isObject(rule)) throw invalid("rule must be a JSON string or an object");
-      rule = JSON.stringify(rule);
-    }
-    const endpoint =
-      options.stsEndpoint === undefined ? defaultStsEndpoint() : optionalString(options.stsEndpoint, "stsEndpoint");
-    const fields = [
-      requiredString(token, "token"),
-      requiredString(options.identity, "identity"),
-      text,
-      ...listFields(options.audience, "audience"),
-      ...listFields(options.allowedHosts, "allowedHosts"),
-      rule,
-      endpoint || undefined,
-    ];
-    const skew = numberValue(options.maxFutureSkewSecs, "maxFutureSkewSecs");
-    const age = numberValue(options.maxAgeSecs, "maxAgeSecs");
-    const started = run(fields, (w) => w.verify_start(secs, skew, age));
-    const handle = Number(started[0]);
-    const wasm = instance();
-    let answer;
-    try {
-      const failed = (message, cause) => new VerifyError("network_error", `STS: ${message}`, { cause });
-      answer = await send(fetchFn, started, 1, wasm.max_response_bytes() >>> 0, options.signal, failed);
-    } catch (e) {
-      wasm.verify_free(handle);
-      throw e;
-    }
-    const out = run([answer.body], (w) => w.verify_finish(handle, answer.status));
-    if (out[0] === "verified") {
-      return {
-        caller: callerFrom(out, 1),
-        identity: out[4],
-        audience: out[5],
-        signedAt: new Date(Number(out[6]) * 1000),
-        stsHost: out[7],
-        verdict: verdictFrom(out, 8)[0],
-      };
-    }
-    // refused: code, check, message, STS status and code, caller, verdict.
-    throw new VerifyError(out[1], out[3], {
-      check: Number(out[2]),
-      stsStatus: out[4] === null ? undefined : Number(out[4]),
-      stsCode: out[5] === null ? undefined : out[5],
-      caller: callerFrom(out, 6) || undefined,
-      verdict: verdictFrom(out, 9)[0] || undefined,
-    });
-  }
-
-  return { verify };
-}
-
-/**
- * A fetch for Node on `node:http`/`node:https` that sends the `Host` header it
- * is given (Node's global fetch replaces it with the URL's), as `verify` needs
- * when it sends a token's signed request to another endpoint (`stsEndpoint`):
- * STS checks the signature over the `Host` the token was signed for. It answers
- * a standard `Response`; the body is read whole, up to 1 MiB.
- */
-export function hostKeepingFetch(http, https) {
-  const LIMIT = 1 << 20;
-  return (url, init) =>
-    new Promise((resolve, reject) => {
-      const target = new URL(url);
-      const headers = {};
-      for (const [name, value] of init.headers) headers[name] = value;
-      const request = (target.protocol === "https:" ? https : http).request(
-        target,
-        { method: init.method, headers, signal: init.signal, servername: target.hostname },
-        (response) => {
-          const chunks = [];
-          let total = 0;
-          response.on("data", (chunk) => {
-            total += chunk.length;
-            if (total > LIMIT) response.destroy(new Error("answer larger than 1 MiB"));
-            else chunks.push(chunk);
-          });
-          response.on("error", reject);
-          response.on("end", () => {
-            const out = new Headers();
-            for (const [name, value] of Object.entries(response.headers)) {
-              for (const v of Array.isArray(value) ? value : [value]) out.append(name, v);
-            }
-            const status = response.statusCode;
-            const body = status === 204 || status === 304 ? null : Buffer.concat(chunks);
-            resolve(new Response(body, { status, headers: out }));
-          });
-        },
-      );
-      request.on("error", reject);
-      request.end(init.body);
-    });
 }

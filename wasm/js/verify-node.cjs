@@ -4,9 +4,10 @@ const http = require("node:http");
 const https = require("node:https");
 const glue = require("./cgaws_verify.cjs");
 const api = require("./api.cjs");
+const { createVerifyApi, hostKeepingFetch } = require("./verify-api.cjs");
 
-const { verify } = api.createVerifyApi(() => glue.__wasm, {
-  defaultFetch: api.hostKeepingFetch(http, https),
+const { verify } = createVerifyApi(() => glue.__wasm, {
+  defaultFetch: hostKeepingFetch(http, https),
   // As the CLI and Python: AWS_ENDPOINT_URL_STS, then AWS_ENDPOINT_URL.
   defaultStsEndpoint: () => process.env.AWS_ENDPOINT_URL_STS || process.env.AWS_ENDPOINT_URL || undefined,
 });

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import { initSync as instantiate } from "./cgaws_verify.js";
-import { createVerifyApi, hostKeepingFetch } from "./api.js";
+import { createVerifyApi, hostKeepingFetch } from "./verify-api.js";
 
 const wasm = instantiate({ module: readFileSync(new URL("./cgaws_verify_bg.wasm", import.meta.url)) });
 

@@ -2,7 +2,7 @@
 // `.wasm` files as a WebAssembly.Module: instantiated on import, no init() needed.
 import module from "./cgaws_verify_bg.wasm";
 import { initSync as instantiateSync } from "./cgaws_verify.js";
-import { createVerifyApi } from "./api.js";
+import { createVerifyApi } from "./verify-api.js";
 
 const wasm = instantiateSync({ module });
 

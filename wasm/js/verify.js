@@ -2,7 +2,8 @@
 // `await init()` once (cgaws_verify_bg.wasm is fetched next to this file), or
 // `await init(urlOrResponseOrBytesOrModule)`, or `initSync(moduleOrBytes)`.
 import instantiate, { initSync as instantiateSync } from "./cgaws_verify.js";
-import { createVerifyApi, CgawsError } from "./api.js";
+import { createVerifyApi } from "./verify-api.js";
+import { CgawsError } from "./api.js";
 
 let wasm = null;
 let pending = null;

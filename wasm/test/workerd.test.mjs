@@ -86,6 +86,7 @@ test("workerd: cgaws/verify verifies a token at STS (moto), rule and all", { ski
       { type: "ESModule", path: `${pkg}/verify-workerd.js`, contents: file("verify-workerd.js") },
       { type: "ESModule", path: `${pkg}/cgaws_verify.js`, contents: file("cgaws_verify.js") },
       { type: "ESModule", path: `${pkg}/api.js`, contents: file("api.js") },
+      { type: "ESModule", path: `${pkg}/verify-api.js`, contents: file("verify-api.js") },
       { type: "CompiledWasm", path: `${pkg}/cgaws_verify_bg.wasm`, contents: file("cgaws_verify_bg.wasm") },
     ],
     compatibilityDate: "2025-01-01",
