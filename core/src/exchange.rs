@@ -6,6 +6,7 @@ use crate::http::{form_urlencode, HttpRequest, HttpResponse, Url};
 use crate::identity::{validate_identity_uidp, UidpError};
 use crate::json::{self, Value};
 use crate::jwt::read_claims;
+use crate::quoted::Quoted;
 use crate::secret::Secret;
 use crate::time::UnixTime;
 use core::fmt;
@@ -162,7 +163,7 @@ impl Exchange {
         let issuer =
             Url::parse(params.issuer.trim_end_matches('/')).map_err(|e| ExchangeError::InvalidIssuer(e.to_string()))?;
         if !issuer.query.is_empty() {
-            return Err(ExchangeError::InvalidIssuer(format!("{:?} has a query string", params.issuer)));
+            return Err(ExchangeError::InvalidIssuer(format!("{} has a query string", Quoted(&params.issuer))));
         }
         if params.audiences.is_empty() || params.audiences.iter().any(String::is_empty) {
             return Err(ExchangeError::InvalidParameter("at least one non-empty audience is needed".into()));

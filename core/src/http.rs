@@ -2,6 +2,7 @@
 //! Plain data: a driver turns an `HttpRequest` into a real request with whatever
 //! client its runtime has, and returns the answer as an `HttpResponse`.
 
+use crate::quoted::Quoted;
 use core::fmt;
 
 /// An HTTP request to send. `path` and `query` are kept exactly as they go on the
@@ -30,7 +31,7 @@ pub struct UrlError {
 
 impl fmt::Display for UrlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid URL {:?}: {}", self.url, self.reason)
+        write!(f, "invalid URL {}: {}", Quoted(&self.url), self.reason)
     }
 }
 

@@ -1,6 +1,7 @@
 //! Chainguard identity UIDPs: a 40-hex root group id, then one or more 16-hex
 //! child segments, all lower case, joined by `/`.
 
+use crate::quoted::{Quoted, QuotedChar};
 use core::fmt;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -13,8 +14,9 @@ impl fmt::Display for UidpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "invalid identity {:?}: {}; an identity id looks like <40 hex>/<16 hex>, e.g. 0123456789abcdef0123456789abcdef01234567/0123456789abcdef (`chainctl iam identities list` shows yours)",
-            self.input, self.reason
+            "invalid identity {}: {}; an identity id looks like <40 hex>/<16 hex>, e.g. 0123456789abcdef0123456789abcdef01234567/0123456789abcdef (`chainctl iam identities list` shows yours)",
+            Quoted(&self.input),
+            self.reason
         )
     }
 }
@@ -36,13 +38,16 @@ pub fn validate_identity_uidp(uidp: &str) -> Result<(), UidpError> {
         if let Some((pos, c)) = segment.char_indices().find(|(_, c)| !matches!(c, '0'..='9' | 'a'..='f')) {
             let detail = if c.is_ascii_hexdigit() { "upper-case hex is not allowed" } else { "not a hex digit" };
             return Err(err(format!(
-                "{what} {segment:?} (segment {}) has {c:?} at position {pos}: {detail} — is this a placeholder from the docs?",
-                index + 1
+                "{what} {} (segment {}) has {} at position {pos}: {detail} — is this a placeholder from the docs?",
+                Quoted(segment),
+                index + 1,
+                QuotedChar(c)
             )));
         }
         if segment.len() != expected {
             return Err(err(format!(
-                "{what} {segment:?} (segment {}) is {} characters long, expected {expected}",
+                "{what} {} (segment {}) is {} characters long, expected {expected}",
+                Quoted(segment),
                 index + 1,
                 segment.len()
             )));

@@ -13,6 +13,7 @@ pub mod identity;
 pub mod json;
 pub mod jwt;
 pub mod provider;
+pub mod quoted;
 #[cfg(feature = "rules")]
 pub mod rules;
 pub mod secret;

@@ -2,6 +2,7 @@
 //! `UnixTime` in, and this module turns it into the text forms the protocols use
 //! (RFC 3339, SigV4's `YYYYMMDDTHHMMSSZ`) and back.
 
+use crate::quoted::Quoted;
 use core::fmt;
 
 /// Seconds since 1970-01-01T00:00:00Z (UTC, leap seconds ignored, as in every protocol here).
@@ -17,7 +18,7 @@ pub struct TimeParseError {
 
 impl fmt::Display for TimeParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid time {:?}: expected {}", self.input, self.expected)
+        write!(f, "invalid time {}: expected {}", Quoted(&self.input), self.expected)
     }
 }
 

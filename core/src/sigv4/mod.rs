@@ -14,6 +14,7 @@ pub use signing_key::{derive_signing_key, SigningKeyCache};
 
 use crate::credentials::Credentials;
 use crate::http::HttpRequest;
+use crate::quoted::Quoted;
 use crate::time::UnixTime;
 use canonical::{canonical_query, canonical_uri, write_canonical_headers};
 use core::fmt;
@@ -115,9 +116,9 @@ impl fmt::Display for SigningError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SigningError::InvalidHeaderValue { name } => {
-                write!(f, "header {name:?} has a CR, LF or NUL in its value")
+                write!(f, "header {} has a CR, LF or NUL in its value", Quoted(name))
             }
-            SigningError::InvalidHeaderName { name } => write!(f, "invalid header name {name:?}"),
+            SigningError::InvalidHeaderName { name } => write!(f, "invalid header name {}", Quoted(name)),
             SigningError::EmptyRegion => f.write_str("the signing region is empty"),
             SigningError::EmptyService => f.write_str("the signing service is empty"),
             SigningError::MissingHost => f.write_str("the request has no Host header and no host in its URL"),

@@ -177,8 +177,9 @@ pub fn web_identity_token_fix(error: &StsError, audience: &str) -> Option<String
                 .to_string(),
         ),
         "AccessDenied" | "AccessDeniedException" => Some(format!(
-            "the caller's IAM policy does not allow sts:GetWebIdentityToken for audience {audience:?}. \
+            "the caller's IAM policy does not allow sts:GetWebIdentityToken for audience {}. \
              The minimal policy statement: {}",
+            crate::quoted::Quoted(audience),
             minimal_policy_statement(audience)
         )),
         _ => None,

@@ -1,5 +1,7 @@
 //! The parts of a SigV4 `Authorization` header.
 
+use crate::quoted::Quoted;
+
 /// `AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/SERVICE/aws4_request, SignedHeaders=a;b, Signature=hex`
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuthorizationHeader {
@@ -15,16 +17,17 @@ pub fn parse_authorization(value: &str) -> Result<AuthorizationHeader, String> {
     let rest = value
         .strip_prefix(crate::sigv4::ALGORITHM)
         .and_then(|r| r.strip_prefix(' '))
-        .ok_or_else(|| format!("Authorization does not start with {:?}", crate::sigv4::ALGORITHM))?;
+        .ok_or_else(|| format!("Authorization does not start with {}", Quoted(crate::sigv4::ALGORITHM)))?;
     let (mut credential, mut signed, mut signature) = (None, None, None);
     for part in rest.split(',') {
         let part = part.trim_start_matches(' ');
-        let (key, val) = part.split_once('=').ok_or_else(|| format!("Authorization part {part:?} is not key=value"))?;
+        let (key, val) =
+            part.split_once('=').ok_or_else(|| format!("Authorization part {} is not key=value", Quoted(part)))?;
         let slot = match key {
             "Credential" => &mut credential,
             "SignedHeaders" => &mut signed,
             "Signature" => &mut signature,
-            other => return Err(format!("unknown Authorization part {other:?}")),
+            other => return Err(format!("unknown Authorization part {}", Quoted(other))),
         };
         if slot.replace(val).is_some() {
             return Err(format!("Authorization has two {key}= parts"));

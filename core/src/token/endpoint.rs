@@ -1,6 +1,7 @@
 //! Which STS host a token names, and the region it is signed for.
 //! Partition rules from aws-credentials.md §8.2.
 
+use crate::quoted::Quoted;
 use core::fmt;
 
 pub const GLOBAL_HOST: &str = "sts.amazonaws.com";
@@ -25,9 +26,13 @@ impl fmt::Display for EndpointError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             EndpointError::InvalidRegion(r) => {
-                write!(f, "invalid AWS region {r:?}: expected lower-case letters, digits and dashes, e.g. us-west-2")
+                write!(
+                    f,
+                    "invalid AWS region {}: expected lower-case letters, digits and dashes, e.g. us-west-2",
+                    Quoted(r)
+                )
             }
-            EndpointError::NoFipsEndpoint(r) => write!(f, "region {r:?} has no FIPS STS endpoint"),
+            EndpointError::NoFipsEndpoint(r) => write!(f, "region {} has no FIPS STS endpoint", Quoted(r)),
         }
     }
 }

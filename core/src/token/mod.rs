@@ -14,6 +14,7 @@ pub use inspect::{inspect, Inspection};
 pub use precheck::{precheck, PrecheckError, PrecheckOptions, Prechecked};
 
 use crate::identity::UidpError;
+use crate::quoted::Quoted;
 use crate::sigv4::SigningError;
 use core::fmt;
 
@@ -32,7 +33,7 @@ impl fmt::Display for TokenError {
             TokenError::InvalidIdentity(e) => e.fmt(f),
             TokenError::InvalidIdentityValue => f.write_str("invalid identity: it contains CR, LF or NUL"),
             TokenError::InvalidAudience(a) => {
-                write!(f, "invalid audience {a:?}: it must be a non-empty URL without CR, LF or NUL")
+                write!(f, "invalid audience {}: it must be a non-empty URL without CR, LF or NUL", Quoted(a))
             }
             TokenError::Signing(e) => e.fmt(f),
         }

@@ -6,6 +6,7 @@ use super::blob::{AUDIENCE_HEADER, GET_CALLER_IDENTITY_QUERY, IDENTITY_HEADER};
 use super::endpoint::GLOBAL_HOST;
 use super::wire::{decode_blob, parse_request, WireRequest};
 use crate::http::HttpRequest;
+use crate::quoted::Quoted;
 use crate::sigv4::canonical::push_trimmed_value;
 use crate::time::UnixTime;
 use core::fmt;
@@ -138,13 +139,18 @@ impl fmt::Display for PrecheckError {
             DuplicateHeader(name) => {
                 write!(f, "invalid request: header {name} appears more than once")
             }
-            MethodNotPost(m) => write!(f, "invalid request: method is {m:?}, expected POST"),
+            MethodNotPost(m) => write!(f, "invalid request: method is {}, expected POST", Quoted(m)),
             MissingHost => f.write_str("invalid request: no Host header"),
             HostMismatch { request_line, header } => {
-                write!(f, "invalid request: request line names host {request_line:?} but Host is {header:?}")
+                write!(
+                    f,
+                    "invalid request: request line names host {} but Host is {}",
+                    Quoted(request_line),
+                    Quoted(header)
+                )
             }
             HostNotAllowed { host } => {
-                write!(f, "invalid request: STS host {host:?} is not accepted here")
+                write!(f, "invalid request: STS host {} is not accepted here", Quoted(host))
             }
             MissingAuthorization => f.write_str("binding headers not signed: no Authorization header"),
             MalformedAuthorization(why) => write!(f, "binding headers not signed: {why}"),
@@ -152,9 +158,9 @@ impl fmt::Display for PrecheckError {
                 write!(f, "binding headers not signed: SignedHeaders lacks {}", missing.join(", "))
             }
             MissingAudience => write!(f, "invalid audience: no {AUDIENCE_HEADER} header"),
-            AudienceMismatch { found } => write!(f, "invalid audience: token is for {found:?}"),
+            AudienceMismatch { found } => write!(f, "invalid audience: token is for {}", Quoted(found)),
             MissingIdentity => write!(f, "invalid identity: no {IDENTITY_HEADER} header"),
-            IdentityMismatch { found } => write!(f, "invalid identity: token is for {found:?}"),
+            IdentityMismatch { found } => write!(f, "invalid identity: token is for {}", Quoted(found)),
             MissingDate => f.write_str("invalid request: no X-Amz-Date header"),
             InvalidDate(why) => write!(f, "invalid date: {why}"),
             FutureDated { date, now } => {

@@ -2,6 +2,7 @@
 //! parser. Anything a relying party could read two ways is refused.
 
 use crate::base64url::{self, Padding};
+use crate::quoted::{Quoted, QuotedChar};
 use crate::sigv4::is_valid_header_name;
 
 /// Far above any real token (about 2 KB with a session token), far below harm.
@@ -41,11 +42,12 @@ pub fn decode_blob(blob: &str) -> Result<Vec<u8>, String> {
     }
     if let Some(c) = blob.chars().find(|c| *c == '+' || *c == '/') {
         return Err(format!(
-            "token uses the standard base64 alphabet ({c:?}); it must be base64url (- and _) with = padding"
+            "token uses the standard base64 alphabet ({}); it must be base64url (- and _) with = padding",
+            QuotedChar(c)
         ));
     }
     if let Some(c) = blob.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '='))) {
-        return Err(format!("token contains {c:?}, which is not base64url"));
+        return Err(format!("token contains {}, which is not base64url", QuotedChar(c)));
     }
     if !blob.len().is_multiple_of(4) {
         return Err("token is not padded base64url (its length is not a multiple of 4; = padding is required)".into());
@@ -70,13 +72,13 @@ pub fn parse_request(bytes: &[u8]) -> Result<WireRequest, String> {
     let mut parts = request_line.split(' ');
     let (method, target, version) = match (parts.next(), parts.next(), parts.next(), parts.next()) {
         (Some(m), Some(t), Some(v), None) if !m.is_empty() && !t.is_empty() => (m, t, v),
-        _ => return Err(format!("malformed request line {request_line:?}")),
+        _ => return Err(format!("malformed request line {}", Quoted(request_line))),
     };
     if version != "HTTP/1.1" {
-        return Err(format!("unsupported HTTP version {version:?}"));
+        return Err(format!("unsupported HTTP version {}", Quoted(version)));
     }
     if !method.bytes().all(|b| b.is_ascii_uppercase()) {
-        return Err(format!("malformed method {method:?}"));
+        return Err(format!("malformed method {}", Quoted(method)));
     }
     let mut headers = Vec::new();
     for line in lines {
@@ -85,15 +87,15 @@ pub fn parse_request(bytes: &[u8]) -> Result<WireRequest, String> {
             return Err("folded header lines are not allowed".into());
         }
         let (name, value) =
-            line.split_once(':').ok_or_else(|| format!("header line without a colon: {:?}", truncate(line)))?;
+            line.split_once(':').ok_or_else(|| format!("header line without a colon: {}", Quoted(truncate(line))))?;
         if !is_valid_header_name(name) {
-            return Err(format!("invalid header name {:?}", truncate(name)));
+            return Err(format!("invalid header name {}", Quoted(truncate(name))));
         }
         headers.push((name.to_string(), value.trim_matches([' ', '\t']).to_string()));
     }
     for length in headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case("content-length")) {
         if length.1 != "0" {
-            return Err(format!("request has a body (Content-Length {:?}); a token has none", length.1));
+            return Err(format!("request has a body (Content-Length {}); a token has none", Quoted(&length.1)));
         }
     }
     if headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("transfer-encoding")) {
