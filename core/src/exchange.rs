@@ -271,7 +271,7 @@ fn parse_status(body: &[u8]) -> Option<(i64, String)> {
 
 /// The start of a non-JSON error body, printable characters only.
 fn body_excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(200)]);
+    let text = crate::text::from_utf8_lossy(&body[..body.len().min(200)]);
     let cleaned: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
     let trimmed = cleaned.trim();
     if trimmed.is_empty() {

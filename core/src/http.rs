@@ -49,7 +49,7 @@ pub struct Url {
 impl Url {
     pub fn parse(url: &str) -> Result<Url, UrlError> {
         let err = |reason| UrlError { url: url.to_string(), reason };
-        let (scheme, rest) = url.split_once("://").ok_or_else(|| err("expected scheme://host"))?;
+        let (scheme, rest) = crate::text::split_once(url, "://").ok_or_else(|| err("expected scheme://host"))?;
         let scheme = scheme.to_ascii_lowercase();
         if scheme != "http" && scheme != "https" {
             return Err(err("only http and https URLs are supported"));

@@ -19,6 +19,7 @@ pub mod rules;
 pub mod secret;
 pub mod sigv4;
 pub mod sts;
+pub mod text;
 pub mod time;
 pub mod token;
 pub mod verify;

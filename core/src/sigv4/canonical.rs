@@ -133,7 +133,7 @@ pub fn canonical_headers(headers: &[(String, String)]) -> Vec<CanonicalHeader> {
 /// SigV4's header value canonicalization: trimmed, runs of spaces collapsed to one.
 pub fn push_trimmed_value(value: &str, out: &mut String) {
     let value = value.trim_matches(' ');
-    if !value.contains("  ") {
+    if !value.as_bytes().windows(2).any(|w| w == b"  ") {
         out.push_str(value);
         return;
     }

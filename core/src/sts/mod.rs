@@ -15,6 +15,7 @@ use crate::http::{form_urlencode, HttpRequest, HttpResponse, Url};
 use crate::json;
 use crate::secret::Secret;
 use crate::sigv4::{self, SigningError, SigningKeyCache, SigningParams, SigningSettings};
+use crate::text;
 use crate::time::UnixTime;
 use core::fmt;
 
@@ -202,7 +203,9 @@ impl StsError {
                 "STS is not activated in this region for the account: activate it in IAM, or use another region"
             }
             "InvalidIdentityToken" => "the web identity token was rejected (issuer, audience or signature)",
-            _ if self.message.contains("Signature expired") => "the local clock is off by more than 5 minutes",
+            _ if text::find(&self.message, "Signature expired").is_some() => {
+                "the local clock is off by more than 5 minutes"
+            }
             _ => return None,
         })
     }
@@ -310,15 +313,15 @@ pub fn parse_error(response: &HttpResponse) -> StsError {
     }
     if error.code.is_empty() && error.message.is_empty() {
         // Not an STS document (a proxy's page, say): show a short, single-line excerpt.
-        let text = String::from_utf8_lossy(&response.body);
-        error.message = text.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(200).collect();
+        let body = text::from_utf8_lossy(&response.body);
+        error.message = body.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(200).collect();
     }
     error
 }
 
 /// Parses an HTTP `Date` header (IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`).
 pub fn parse_http_date(value: &str) -> Option<UnixTime> {
-    let rest = value.trim().split_once(", ")?.1;
+    let rest = text::split_once(value.trim(), ", ")?.1;
     let mut parts = rest.split(' ');
     let (day, month, year, clock, zone) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
     if parts.next().is_some() || zone != "GMT" || day.len() != 2 || year.len() != 4 {
@@ -337,8 +340,8 @@ pub const MAX_CLOCK_SKEW_SECS: i64 = 240;
 /// [`MAX_CLOCK_SKEW_SECS`] from `now`, the server's time: sign once more with it.
 pub fn skew_corrected_time(response: &HttpResponse, error: &StsError, now: UnixTime) -> Option<UnixTime> {
     let time_error = matches!(error.code.as_str(), "RequestExpired" | "RequestTimeTooSkewed")
-        || error.message.contains("Signature expired")
-        || error.message.contains("Signature not yet current");
+        || text::find(&error.message, "Signature expired").is_some()
+        || text::find(&error.message, "Signature not yet current").is_some();
     if !time_error {
         return None;
     }

@@ -43,7 +43,7 @@ pub fn inspect(blob: &str) -> Result<Inspection, PrecheckError> {
             let shown = if name.eq_ignore_ascii_case("x-amz-security-token") {
                 format!("<redacted {} bytes>", value.len())
             } else if name.eq_ignore_ascii_case("authorization") {
-                match value.split_once("Signature=") {
+                match crate::text::split_once(value, "Signature=") {
                     Some((head, sig)) => format!("{head}Signature={}", shorten(sig)),
                     None => value.clone(),
                 }

@@ -270,7 +270,7 @@ fn canonical_value(value: &str) -> String {
 
 /// The host of an absolute-form request target (`https://host/...`), if it is one.
 fn absolute_target_host(target: &str) -> Option<&str> {
-    let rest = target.split_once("://")?.1;
+    let rest = crate::text::split_once(target, "://")?.1;
     let end = rest.find(['/', '?']).unwrap_or(rest.len());
     Some(&rest[..end])
 }

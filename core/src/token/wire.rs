@@ -62,11 +62,12 @@ pub fn parse_request(bytes: &[u8]) -> Result<WireRequest, String> {
         return Err(format!("decoded request is {} bytes, more than {MAX_BLOB_LEN}", bytes.len()));
     }
     let text = core::str::from_utf8(bytes).map_err(|e| format!("request is not UTF-8 (byte {})", e.valid_up_to()))?;
-    let (head, rest) = text.split_once("\r\n\r\n").ok_or("request does not end with an empty line (CRLF CRLF)")?;
+    let (head, rest) =
+        crate::text::split_once(text, "\r\n\r\n").ok_or("request does not end with an empty line (CRLF CRLF)")?;
     if !rest.is_empty() {
         return Err(format!("{} unexpected bytes after the end of the request", rest.len()));
     }
-    let mut lines = head.split("\r\n");
+    let mut lines = crate::text::split(head, "\r\n");
     let request_line = lines.next().unwrap_or_default();
     check_line(request_line)?;
     let mut parts = request_line.split(' ');
