@@ -11,8 +11,8 @@
 //!   `1.7e9` or `1700000000.5`). No floating point is involved, so a number too
 //!   large for `f64` is still read (and is then out of range for every helper).
 //! - Duplicate keys are kept as written; [`Object::get`] answers with the last one,
-//!   as Go's `encoding/json` (the issuer) does. [`Object::count`] lets a caller that
-//!   must refuse them (rule documents, as protobuf JSON does) see them.
+//!   as Go's `encoding/json` (the issuer) does. [`Object::repeated_key`] lets a
+//!   caller that must refuse them (rule documents, as protobuf JSON does) find them.
 //! - Nesting deeper than [`MAX_DEPTH`] is refused rather than recursed into.
 //! - Input must be UTF-8; strings may not hold raw control characters or lone
 //!   surrogates (`\ud800` without its pair).
@@ -121,9 +121,10 @@ impl Object {
         self.get(key).is_some()
     }
 
-    /// How many members have the key `key`.
-    pub fn count(&self, key: &str) -> usize {
-        self.0.iter().filter(|(k, _)| k == key).count()
+    /// The first key that appears more than once (quadratic: for small objects).
+    pub fn repeated_key(&self) -> Option<&str> {
+        let keys = || self.0.iter().map(|(k, _)| k.as_str());
+        keys().enumerate().find(|&(i, key)| keys().skip(i + 1).any(|k| k == key)).map(|(_, key)| key)
     }
 
     /// The members in document order, duplicates included.
@@ -623,7 +624,8 @@ mod tests {
         let v = ok(r#"{"a":1,"b":2,"a":3}"#);
         let o = v.as_object().unwrap();
         assert_eq!(o.get("a").and_then(Value::as_i64), Some(3));
-        assert_eq!((o.count("a"), o.count("b"), o.count("c"), o.len()), (2, 1, 0, 3));
+        assert_eq!((o.repeated_key(), o.len()), (Some("a"), 3));
+        assert_eq!(ok(r#"{"a":1,"b":{"a":2}}"#).as_object().unwrap().repeated_key(), None);
         assert_eq!(o.iter().map(|(k, _)| k).collect::<Vec<_>>(), ["a", "b", "a"]);
         assert_eq!(
             ok(r#"{"Code":"x","code":"y"}"#).as_object().unwrap().get_ignore_ascii_case("CODE"),

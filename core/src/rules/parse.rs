@@ -202,13 +202,13 @@ fn one_block<'a>(value: &'a Value, path: &str) -> Result<Block<'a>, RuleParseErr
 /// Refuses a key given twice in one object, as protobuf JSON (chainctl) and
 /// Terraform do; a JSON reader would silently keep one of the two.
 fn no_repeated_keys(obj: &Map, path: &str) -> Result<(), RuleParseError> {
-    for (i, (key, _)) in obj.iter().enumerate() {
-        if obj.iter().skip(i + 1).any(|(k, _)| k == key) {
+    match obj.repeated_key() {
+        Some(key) => {
             let field = format!("{path}{key}");
-            return Err(RuleParseError::DuplicateField { first: field.clone(), second: field });
+            Err(RuleParseError::DuplicateField { first: field.clone(), second: field })
         }
+        None => Ok(()),
     }
-    Ok(())
 }
 
 type Wrapped<'a> = Option<(&'a Map, String, bool)>;
