@@ -63,6 +63,14 @@ impl Value {
         self.as_object()?.get(key)
     }
 
+    /// [`Value::get`] by value: the member `key` moved out, without a copy.
+    pub fn take(self, key: &str) -> Option<Value> {
+        match self {
+            Value::Object(Object(members)) => members.into_iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::String(s) => Some(s),
@@ -554,6 +562,9 @@ mod tests {
         assert_eq!(v.get("b"), Some(&Value::Object(Object::default())));
         assert_eq!(v.get("c"), Some(&Value::Array(Vec::new())));
         assert_eq!(ok("\"x\"").get("x"), None);
+        assert_eq!(ok(r#"{"a":1,"b":[2],"a":3}"#).take("a"), Some(ok("3")));
+        assert_eq!(ok(r#"{"b":[2]}"#).take("b"), Some(ok("[2]")));
+        assert_eq!(ok("[1]").take("a"), None);
         for scalar in ["0", "-0", "1E+2", "0.5e-1", "\"\"", "true", "null"] {
             ok(scalar);
         }

@@ -300,7 +300,9 @@ pub fn parse_error(response: &HttpResponse) -> StsError {
         Ok(Doc::Json(v)) => {
             let v = v.get("ErrorResponse").unwrap_or(&v);
             let code = json_str(v, &["Error", "Code"]).or_else(|| {
-                json_str(v, &["__type"]).map(|t| t.rsplit('#').next().unwrap_or(t)).or_else(|| json_str(v, &["code"]))
+                json_str(v, &["__type"])
+                    .map(|t| t.bytes().rposition(|b| b == b'#').map_or(t, |hash| &t[hash + 1..]))
+                    .or_else(|| json_str(v, &["code"]))
             });
             let message = json_str(v, &["Error", "Message"])
                 .or_else(|| json_str(v, &["message"]))
@@ -314,7 +316,14 @@ pub fn parse_error(response: &HttpResponse) -> StsError {
     if error.code.is_empty() && error.message.is_empty() {
         // Not an STS document (a proxy's page, say): show a short, single-line excerpt.
         let body = text::from_utf8_lossy(&response.body);
-        error.message = body.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(200).collect();
+        let mut message = String::new();
+        for word in body.split_whitespace() {
+            if !message.is_empty() {
+                message.push(' ');
+            }
+            message.push_str(word);
+        }
+        error.message = message.chars().take(200).collect();
     }
     error
 }
@@ -378,16 +387,15 @@ fn result_of(response: &HttpResponse, action: &str) -> Result<Doc, StsResponseEr
             if root.name != response_name {
                 return Err(bad(format!("expected <{response_name}>, found <{}>", root.name)));
             }
-            let result = root.child(&result_name).ok_or_else(|| bad(format!("no <{result_name}> element")))?;
-            Ok(Doc::Xml(result.clone()))
+            // Moved out of the parsed document rather than copied.
+            let result = root.take_child(&result_name).ok_or_else(|| bad(format!("no <{result_name}> element")))?;
+            Ok(Doc::Xml(result))
         }
         Doc::Json(v) => {
-            let result = v
-                .get(&response_name)
-                .and_then(|r| r.get(&result_name))
-                .or_else(|| v.get(&result_name))
-                .ok_or_else(|| bad(format!("no {response_name}.{result_name} object")))?;
-            Ok(Doc::Json(result.clone()))
+            let nested = v.get(&response_name).and_then(|r| r.get(&result_name)).is_some();
+            let result =
+                if nested { v.take(&response_name).and_then(|r| r.take(&result_name)) } else { v.take(&result_name) };
+            result.map(Doc::Json).ok_or_else(|| bad(format!("no {response_name}.{result_name} object")))
         }
     }
 }
@@ -426,7 +434,7 @@ fn parse_assumed(response: &HttpResponse, action: &str) -> Result<AssumedRole, S
         }
         .map(str::to_string)
     };
-    let need = |path: &[&str]| field(path).ok_or_else(|| bad(format!("no {}", path.join("/"))));
+    let need = |path: &[&str; 2]| field(path).ok_or_else(|| bad(format!("no {}/{}", path[0], path[1])));
     let key_id = need(&["Credentials", "AccessKeyId"])?;
     let secret = need(&["Credentials", "SecretAccessKey"])?;
     let token = need(&["Credentials", "SessionToken"])?;

@@ -20,6 +20,11 @@ impl Element {
         self.children.iter().find(|c| c.name == name)
     }
 
+    /// [`Element::child`] by value: the first child named `name`, moved out.
+    pub fn take_child(self, name: &str) -> Option<Element> {
+        self.children.into_iter().find(|c| c.name == name)
+    }
+
     /// Follows a path of child names.
     pub fn path(&self, names: &[&str]) -> Option<&Element> {
         names.iter().try_fold(self, |e, n| e.child(n))
@@ -115,7 +120,10 @@ impl<'a> Reader<'a> {
             return self.err("expected '<'");
         }
         let qname = self.name()?;
-        let local = qname.rsplit(':').next().unwrap_or(qname);
+        let local = match qname.bytes().rposition(|b| b == b':') {
+            Some(colon) => &qname[colon + 1..],
+            None => qname,
+        };
         let mut element = Element { name: local.to_string(), ..Element::default() };
         // Attributes: parsed for well-formedness, then dropped.
         loop {

@@ -155,7 +155,14 @@ impl fmt::Display for PrecheckError {
             MissingAuthorization => f.write_str("binding headers not signed: no Authorization header"),
             MalformedAuthorization(why) => write!(f, "binding headers not signed: {why}"),
             BindingHeadersNotSigned { missing } => {
-                write!(f, "binding headers not signed: SignedHeaders lacks {}", missing.join(", "))
+                f.write_str("binding headers not signed: SignedHeaders lacks ")?;
+                for (i, name) in missing.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    f.write_str(name)?;
+                }
+                Ok(())
             }
             MissingAudience => write!(f, "invalid audience: no {AUDIENCE_HEADER} header"),
             AudienceMismatch { found } => write!(f, "invalid audience: token is for {}", Quoted(found)),
