@@ -7,8 +7,11 @@
 //! (`<ErrorResponse><Error><Type/><Code/><Message/></Error>` or the JSON form) become
 //! [`StsError`].
 
+pub mod call;
 pub mod web_identity_token;
 pub mod xml;
+
+pub use call::{GetCallerIdentity, RetryReason, StsAction, StsCall, StsCallError, StsStep};
 
 use crate::credentials::Credentials;
 use crate::http::{form_urlencode, HttpRequest, HttpResponse, Url};
