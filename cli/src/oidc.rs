@@ -13,22 +13,16 @@ use crate::config::Config;
 use crate::creds::AwsOpts;
 use crate::error::{CliError, CliResult};
 use crate::log::Timer;
-use crate::{clock, http, vlog};
+use crate::vlog;
 use cgaws_core::provider::ResolvedCredentials;
-use cgaws_core::sigv4::SigningKeyCache;
 use cgaws_core::sts::web_identity_token::{
-    get_web_identity_token, parse_get_web_identity_token, web_identity_token_endpoint, web_identity_token_fix,
-    AwsWebIdentityToken, SigningAlgorithm, WebIdentityTokenParams, DEFAULT_DURATION_SECS, MAX_DURATION_SECS,
-    MIN_DURATION_SECS,
+    web_identity_token_endpoint, AwsWebIdentityToken, SigningAlgorithm, WebIdentityTokenParams, DEFAULT_DURATION_SECS,
+    MAX_DURATION_SECS, MIN_DURATION_SECS,
 };
-use cgaws_core::sts::{skew_corrected_time, StsResponseError};
-use std::time::Duration;
+use cgaws_core::sts::StsCall;
 
 /// The environment variable that picks the method when no flag does.
 pub const METHOD_ENV: &str = "CGAWS_METHOD";
-
-const STS_TIMEOUT: Duration = Duration::from_secs(10);
-const STS_ATTEMPTS: u32 = 3;
 
 /// Which AWS proof is handed to the issuer.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -128,60 +122,23 @@ pub fn web_identity_token(
     let mut params = WebIdentityTokenParams::new(audience);
     params.algorithm = opts.algorithm;
     params.duration_seconds = Some(opts.duration_seconds);
-    let mut time = clock::now();
-    let mut corrected = false;
-    let mut attempt = 1;
-    loop {
-        let timer = Timer::start();
-        let request =
-            get_web_identity_token(&endpoint, &credentials.credentials, &params, time, &mut SigningKeyCache::new())
-                .map_err(|e| CliError::usage(format!("cannot ask STS for a web identity token: {e}")))?;
-        let response = http::send(&request, STS_TIMEOUT)
-            .map_err(|e| CliError::failure(format!("could not reach STS at {}: {e}", request.url())))?;
-        let error = match parse_get_web_identity_token(&response) {
-            Ok(token) => {
-                let claims = cgaws_core::jwt::read_claims(token.token.expose()).ok();
-                vlog!(
-                    "token: GetWebIdentityToken at {} (signed for {}), audience {audience}, {}, {} s -> iss {}, sub {} in {timer}",
-                    endpoint.url.authority,
-                    endpoint.signing_region,
-                    opts.algorithm.as_str(),
-                    opts.duration_seconds,
-                    claims.as_ref().and_then(|c| c.issuer.as_deref()).unwrap_or("?"),
-                    claims.as_ref().and_then(|c| c.subject.as_deref()).unwrap_or("?"),
-                );
-                return Ok(token);
-            }
-            Err(e) => e,
-        };
-        if let StsResponseError::Service(e) = &error {
-            if let Some(fix) = web_identity_token_fix(e, audience) {
-                return Err(CliError::failure(format!("STS refused GetWebIdentityToken: {e}"))
-                    .hint(fix)
-                    .hint(format!("credentials came from {}", credentials.source)));
-            }
-            if !corrected {
-                if let Some(server) = skew_corrected_time(&response, e, clock::now()) {
-                    vlog!("sts: {e}; signing again with the server's time {server}");
-                    time = server;
-                    corrected = true;
-                    continue;
-                }
-            }
-        }
-        if error.is_retryable() && attempt < STS_ATTEMPTS {
-            vlog!("sts: {error}; retrying");
-            std::thread::sleep(Duration::from_millis(100 + (clock::jitter() * 100.0) as u64));
-            attempt += 1;
-            time = clock::now();
-            continue;
-        }
-        let e = CliError::failure(format!("GetWebIdentityToken failed: {error}"));
-        return Err(match error {
-            StsResponseError::Service(_) => e.hint(format!("credentials came from {}", credentials.source)),
-            StsResponseError::Malformed { .. } => e,
-        });
-    }
+    let timer = Timer::start();
+    let mut call = StsCall::new(params, endpoint, credentials.credentials.clone());
+    let token = crate::commands::whoami::run_sts(&mut call, &credentials.source, |e| {
+        CliError::usage(format!("cannot ask STS for a web identity token: {e}"))
+    })?;
+    let endpoint = call.endpoint();
+    let claims = cgaws_core::jwt::read_claims(token.token.expose()).ok();
+    vlog!(
+        "token: GetWebIdentityToken at {} (signed for {}), audience {audience}, {}, {} s -> iss {}, sub {} in {timer}",
+        endpoint.url.authority,
+        endpoint.signing_region,
+        opts.algorithm.as_str(),
+        opts.duration_seconds,
+        claims.as_ref().and_then(|c| c.issuer.as_deref()).unwrap_or("?"),
+        claims.as_ref().and_then(|c| c.subject.as_deref()).unwrap_or("?"),
+    );
+    Ok(token)
 }
 
 /// `cgaws spec --method oidc`: the `claim_match` rule for the JWT STS mints for the

@@ -10,7 +10,7 @@ use cgaws_core::provider::{
     SendEndpoint,
 };
 use cgaws_core::sigv4::SigningKeyCache;
-use cgaws_core::sts::{get_caller_identity, parse_get_caller_identity, CallerIdentity, StsResponseError};
+use cgaws_core::sts::{CallerIdentity, GetCallerIdentity, RetryReason, StsAction, StsCall, StsResponseError, StsStep};
 use serde_json::json;
 use std::time::Duration;
 
@@ -83,31 +83,49 @@ pub fn send_endpoint(credentials: &ResolvedCredentials, aws: &AwsOpts) -> CliRes
     Ok(endpoint)
 }
 
-/// GetCallerIdentity, with up to 3 attempts on transient STS errors.
+/// GetCallerIdentity, with the core's attempt policy ([`run_sts`]).
 pub fn call(credentials: &ResolvedCredentials, aws: &AwsOpts) -> CliResult<CallerIdentity> {
     let endpoint = send_endpoint(credentials, aws)?;
-    let mut attempt = 1;
+    let timer = Timer::start();
+    let mut call = StsCall::new(GetCallerIdentity::default(), endpoint, credentials.credentials.clone());
+    let caller = run_sts(&mut call, &credentials.source, |e| {
+        CliError::failure(format!("cannot sign GetCallerIdentity: {e}"))
+    })?;
+    vlog!("sts: GetCallerIdentity -> {} in {timer}", caller.arn);
+    Ok(caller)
+}
+
+/// Drives one STS call (the core's [`StsCall`]: it decides on retries and on
+/// re-signing with STS's clock); this sends, sleeps and logs. `source` is where
+/// the credentials came from, for the hint on STS's refusals.
+pub fn run_sts<A: StsAction>(
+    call: &mut StsCall<A>,
+    source: &str,
+    request_error: impl Fn(A::RequestError) -> CliError,
+) -> CliResult<A::Answer> {
+    let mut cache = SigningKeyCache::new();
     loop {
-        let timer = Timer::start();
-        let request = get_caller_identity(&endpoint, &credentials.credentials, clock::now(), &mut SigningKeyCache::new(), false)
-            .map_err(|e| CliError::failure(format!("cannot sign GetCallerIdentity: {e}")))?;
+        let request = call.request(clock::now(), &mut cache).map_err(&request_error)?;
         let response = http::send(&request, STS_TIMEOUT)
             .map_err(|e| CliError::failure(format!("could not reach STS at {}: {e}", request.url())))?;
-        match parse_get_caller_identity(&response) {
-            Ok(caller) => {
-                vlog!("sts: GetCallerIdentity -> {} in {timer}", caller.arn);
-                return Ok(caller);
+        match call.on_response(&response, clock::now(), clock::jitter()) {
+            StsStep::Done(answer) => return Ok(answer),
+            StsStep::Retry { delay_ms, reason: RetryReason::ClockSkew { error, server_time } } => {
+                vlog!("sts: {error}; signing again with the server's time {server_time}");
+                std::thread::sleep(Duration::from_millis(delay_ms));
             }
-            Err(e) if e.is_retryable() && attempt < 3 => {
-                vlog!("sts: {e}; retrying");
-                std::thread::sleep(Duration::from_millis(100 + (clock::jitter() * 100.0) as u64));
-                attempt += 1;
+            StsStep::Retry { delay_ms, reason: RetryReason::Transient(error) } => {
+                vlog!("sts: {error}; retrying");
+                std::thread::sleep(Duration::from_millis(delay_ms));
             }
-            Err(StsResponseError::Service(e)) => {
-                return Err(CliError::failure(format!("GetCallerIdentity failed: {e}"))
-                    .hint(format!("credentials came from {}", credentials.source)))
+            StsStep::Failed(e) => {
+                let service = matches!(e.error, StsResponseError::Service(_));
+                let mut err = CliError::failure(e.to_string());
+                if let Some(fix) = e.fix {
+                    err = err.hint(fix);
+                }
+                return Err(if service { err.hint(format!("credentials came from {source}")) } else { err });
             }
-            Err(e) => return Err(CliError::failure(format!("GetCallerIdentity failed: {e}"))),
         }
     }
 }
