@@ -1,25 +1,22 @@
 //! `method: "oidc"`: the STS `GetWebIdentityToken` call (AWS outbound identity
 //! federation, PROTOCOL.md §7) that JavaScript drives with fetch, as the CLI's
 //! `oidc::web_identity_token` drives it with its HTTP client: the request and
-//! the reading of the answer are the core's (`sts::web_identity_token`); this
-//! keeps what one call needs between the driver's round trips and applies the
-//! CLI's attempt policy (three attempts for transient STS errors, one re-signing
-//! with STS's clock when a signature is refused for the time).
+//! the reading of the answer are the core's (`sts::web_identity_token`), and so
+//! is the attempt policy (`sts::StsCall`: three attempts for transient STS
+//! errors, one re-signing with STS's clock when a signature is refused for the
+//! time); this maps the outcome to the JS error codes.
 
 use crate::errors::ErrorInfo;
 use cgaws_core::http::Url;
 use cgaws_core::sigv4::SigningKeyCache;
 use cgaws_core::sts::web_identity_token::{
-    get_web_identity_token, parse_get_web_identity_token, web_identity_token_endpoint, web_identity_token_fix,
-    AwsWebIdentityToken, SigningAlgorithm, WebIdentityTokenParams, WebIdentityTokenRequestError, DEFAULT_DURATION_SECS,
+    web_identity_token_endpoint, AwsWebIdentityToken, SigningAlgorithm, WebIdentityTokenParams,
+    WebIdentityTokenRequestError, DEFAULT_DURATION_SECS,
 };
-use cgaws_core::sts::{skew_corrected_time, SendEndpoint, StsResponseError};
+use cgaws_core::sts::{SendEndpoint, StsCall, StsCallError, StsResponseError, StsStep};
 use cgaws_core::token::endpoint::GLOBAL_REGION;
 use cgaws_core::token::StsEndpoint;
 use cgaws_core::{Credentials, HttpRequest, HttpResponse, UnixTime};
-
-/// Attempts in all for transient STS errors (as the CLI).
-const ATTEMPTS: u32 = 3;
 
 /// Where `GetWebIdentityToken` goes: `endpoint_url` (signed for `region`, else
 /// us-east-1) as `AWS_ENDPOINT_URL_STS` would; else the regional endpoint of
@@ -46,15 +43,9 @@ pub fn algorithm(text: Option<&str>) -> Result<SigningAlgorithm, ErrorInfo> {
     }
 }
 
-/// One `GetWebIdentityToken` call in progress.
-pub struct WebIdentityCall {
-    endpoint: SendEndpoint,
-    credentials: Credentials,
-    params: WebIdentityTokenParams,
-    /// STS's clock minus ours, once a signature was refused for the time.
-    offset_secs: Option<i64>,
-    attempt: u32,
-}
+/// One `GetWebIdentityToken` call in progress: the core's [`StsCall`], which
+/// decides on retries and on re-signing with STS's clock.
+pub struct WebIdentityCall(StsCall<WebIdentityTokenParams>);
 
 /// What the driver does next.
 pub enum Step {
@@ -76,53 +67,40 @@ impl WebIdentityCall {
         let mut params = WebIdentityTokenParams::new(audience);
         params.algorithm = algorithm;
         params.duration_seconds = Some(duration_secs.unwrap_or(DEFAULT_DURATION_SECS));
-        WebIdentityCall { endpoint, credentials, params, offset_secs: None, attempt: 1 }
+        WebIdentityCall(StsCall::new(params, endpoint, credentials))
     }
 
     /// The signed request, at `now` (corrected by STS's clock when it differed).
     pub fn request(&self, now: UnixTime, cache: &mut SigningKeyCache) -> Result<HttpRequest, ErrorInfo> {
-        let time = UnixTime::from_secs(now.secs() + self.offset_secs.unwrap_or(0));
-        get_web_identity_token(&self.endpoint, &self.credentials, &self.params, time, cache).map_err(request_error)
+        self.0.request(now, cache).map_err(request_error)
     }
 
     /// STS's answer, received at `now`; `jitter` in [0, 1) spreads retries.
     pub fn on_response(&mut self, response: &HttpResponse, now: UnixTime, jitter: f64) -> Result<Step, ErrorInfo> {
-        let error = match parse_get_web_identity_token(response) {
-            Ok(token) => return Ok(Step::Done(token)),
-            Err(e) => e,
+        let StsCallError { error, fix, .. } = match self.0.on_response(response, now, jitter) {
+            StsStep::Done(token) => return Ok(Step::Done(token)),
+            StsStep::Retry { delay_ms, .. } => return Ok(Step::Retry(delay_ms.min(u32::MAX.into()) as u32)),
+            StsStep::Failed(e) => e,
         };
-        let audience = self.params.audiences.first().map(String::as_str).unwrap_or_default();
-        if let StsResponseError::Service(e) = &error {
-            if let Some(fix) = web_identity_token_fix(e, audience) {
+        Err(match (error, fix) {
+            (StsResponseError::Service(e), Some(fix)) => {
                 let code = if e.code == "OutboundWebIdentityFederationDisabledException" {
                     "outbound_federation_disabled"
                 } else {
                     "access_denied"
                 };
-                return Err(ErrorInfo::new("sts", code, format!("STS refused GetWebIdentityToken: {e}. Fix: {fix}"))
+                ErrorInfo::new("sts", code, format!("STS refused GetWebIdentityToken: {e}. Fix: {fix}"))
                     .with("status", e.status)
                     .with("stsCode", Some(e.code.clone()))
-                    .with("fix", Some(fix)));
+                    .with("fix", Some(fix))
             }
-            if self.offset_secs.is_none() {
-                if let Some(server) = skew_corrected_time(response, e, now) {
-                    self.offset_secs = Some(server.secs() - now.secs());
-                    return Ok(Step::Retry(0));
-                }
-            }
-        }
-        if error.is_retryable() && self.attempt < ATTEMPTS {
-            self.attempt += 1;
-            return Ok(Step::Retry(100 + (jitter.clamp(0.0, 1.0) * 100.0) as u32));
-        }
-        Err(match error {
-            StsResponseError::Service(e) => {
+            (StsResponseError::Service(e), None) => {
                 let code = (!e.code.is_empty()).then(|| e.code.clone());
                 ErrorInfo::new("sts", "rejected", format!("GetWebIdentityToken failed: {e}"))
                     .with("status", e.status)
                     .with("stsCode", code)
             }
-            StsResponseError::Malformed { status, reason } => ErrorInfo::new(
+            (StsResponseError::Malformed { status, reason }, _) => ErrorInfo::new(
                 "sts",
                 "malformed_response",
                 format!("GetWebIdentityToken: unreadable answer (HTTP {status}): {reason}"),
