@@ -481,9 +481,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(precheck, m)?)?;
     m.add_function(wrap_pyfunction!(epoch_seconds, m)?)?;
     m.add_function(wrap_pyfunction!(sts::config_paths, m)?)?;
-    m.add_function(wrap_pyfunction!(sts::caller_identity_request, m)?)?;
-    m.add_function(wrap_pyfunction!(sts::parse_caller_identity, m)?)?;
-    m.add_function(wrap_pyfunction!(web_identity::web_identity_token_request, m)?)?;
-    m.add_function(wrap_pyfunction!(web_identity::parse_web_identity_token, m)?)?;
+    m.add_class::<sts::PyStsCall>()?;
+    m.add_function(wrap_pyfunction!(sts::caller_identity_call, m)?)?;
+    m.add_function(wrap_pyfunction!(web_identity::web_identity_token_call, m)?)?;
     Ok(())
 }

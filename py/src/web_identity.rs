@@ -4,22 +4,20 @@
 //! for an identity with a `claim_match` rule.
 
 use crate::errors::{guard, identity_error, raise, Kw};
-use crate::sts::{send_endpoint, sts_error};
-use crate::{key_cache, Credentials};
+use crate::sts::{send_endpoint, Call, PyStsCall};
+use crate::Credentials;
 use cgaws_core::http::Url;
 use cgaws_core::provider::Env;
 use cgaws_core::sigv4::SigningKeyCache;
 use cgaws_core::sts::web_identity_token::{
-    get_web_identity_token, parse_get_web_identity_token, web_identity_token_endpoint, web_identity_token_fix,
-    SigningAlgorithm, WebIdentityTokenParams, WebIdentityTokenRequestError, DEFAULT_DURATION_SECS, MAX_DURATION_SECS,
-    MIN_DURATION_SECS,
+    get_web_identity_token, web_identity_token_endpoint, SigningAlgorithm, WebIdentityTokenParams,
+    WebIdentityTokenRequestError, DEFAULT_DURATION_SECS, MAX_DURATION_SECS, MIN_DURATION_SECS,
 };
-use cgaws_core::sts::{SendEndpoint, StsResponseError};
+use cgaws_core::sts::{SendEndpoint, StsCall};
 use cgaws_core::token::endpoint::GLOBAL_REGION;
 use cgaws_core::token::StsEndpoint;
-use cgaws_core::{HttpResponse, UnixTime};
+use cgaws_core::UnixTime;
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
 
 fn invalid(py: Python<'_>, argument: &'static str, message: String) -> PyErr {
     raise(py, "InvalidArgumentError", message, &[("argument", Kw::str(argument))])
@@ -102,7 +100,7 @@ impl PyWebIdentityTokenParams {
     }
 }
 
-fn request_error(py: Python<'_>, e: WebIdentityTokenRequestError) -> PyErr {
+pub fn request_error(py: Python<'_>, e: WebIdentityTokenRequestError) -> PyErr {
     let message = e.to_string();
     match e {
         WebIdentityTokenRequestError::Duration(_) => invalid(py, "oidc_duration", message),
@@ -113,21 +111,23 @@ fn request_error(py: Python<'_>, e: WebIdentityTokenRequestError) -> PyErr {
     }
 }
 
-/// The signed `GetWebIdentityToken` request, as `(method, url, headers, body, 0)`:
-/// sent where the AWS SDKs send STS calls (`AWS_ENDPOINT_URL_STS`, ..., else the
-/// regional endpoint of the params' region or of the configured region; the
-/// global endpoint becomes us-east-1's, since STS serves this call on regional
-/// endpoints only), signed for that endpoint's region.
+/// The `GetWebIdentityToken` call (driven by `cgaws._driver.run_sts`) with
+/// `credentials`: sent where the AWS SDKs send STS calls (`AWS_ENDPOINT_URL_STS`,
+/// ..., else the regional endpoint of the params' region or of the configured
+/// region; the global endpoint becomes us-east-1's, since STS serves this call
+/// on regional endpoints only), signed for that endpoint's region. Its failures
+/// are `StsError`s; the two refusals an administrator must fix (outbound
+/// federation not enabled for the account, no `sts:GetWebIdentityToken`
+/// permission for the audience) carry the fix in the message and in `fix`.
 #[pyfunction]
-pub fn web_identity_token_request<'py>(
-    py: Python<'py>,
+pub fn web_identity_token_call(
+    py: Python<'_>,
     env: Env,
     config: Option<Vec<u8>>,
     credentials_file: Option<Vec<u8>>,
-    credentials: &Bound<'py, Credentials>,
-    now: i64,
-    params: &Bound<'py, PyWebIdentityTokenParams>,
-) -> PyResult<Bound<'py, PyTuple>> {
+    credentials: &Bound<'_, Credentials>,
+    params: &Bound<'_, PyWebIdentityTokenParams>,
+) -> PyResult<PyStsCall> {
     let PyWebIdentityTokenParams { params, region } = params.get();
     let creds = credentials.get();
     let endpoint = web_identity_token_endpoint(send_endpoint(
@@ -138,36 +138,6 @@ pub fn web_identity_token_request<'py>(
         creds,
         region.clone(),
     )?);
-    let request = guard(py, || {
-        get_web_identity_token(&endpoint, &creds.inner, params, UnixTime::from_secs(now), &mut key_cache())
-            .map_err(|e| request_error(py, e))
-    })?;
-    crate::convert::request_tuple(py, &request, 0)
-}
-
-/// `(jwt, expiration_secs_or_None)` from STS's answer to the request made with
-/// `params`. Raises `StsError`; the two refusals an administrator must fix
-/// (outbound federation not enabled for the account, no `sts:GetWebIdentityToken`
-/// permission for the audience) carry the fix in the message and in `fix`.
-#[pyfunction]
-pub fn parse_web_identity_token(
-    py: Python<'_>,
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-    params: &Bound<'_, PyWebIdentityTokenParams>,
-) -> PyResult<(String, Option<i64>)> {
-    let response = HttpResponse { status, headers, body };
-    match guard(py, || Ok(parse_get_web_identity_token(&response)))? {
-        Ok(t) => Ok((t.token.expose().to_string(), t.expiration.map(UnixTime::secs))),
-        Err(e) => {
-            let audience = params.get().params.audiences.join(", ");
-            let fix = match &e {
-                StsResponseError::Service(service) => web_identity_token_fix(service, &audience),
-                StsResponseError::Malformed { .. } => None,
-            };
-            let what = if fix.is_some() { "STS refused GetWebIdentityToken" } else { "GetWebIdentityToken failed" };
-            Err(sts_error(py, what, e, fix))
-        }
-    }
+    let call = StsCall::new(params.clone(), endpoint, creds.inner.clone());
+    Ok(PyStsCall { call: Call::WebIdentityToken(call) })
 }

@@ -118,15 +118,21 @@ def precheck(
 ) -> Dict[str, Any]: ...
 def epoch_seconds(value: Union[datetime, int, float], name: str = "time") -> int: ...
 def config_paths(env: Mapping[str, str]) -> Tuple[Optional[str], Optional[str]]: ...
-def caller_identity_request(
+class StsCall:
+    """One STS call with the core's attempt policy, driven by ``_driver.run_sts``."""
+
+    def request(self, now: int) -> _Request: ...
+    def on_response(
+        self, status: int, headers: _Headers, body: bytes, now: int, jitter: float
+    ) -> Tuple[Any, ...]: ...
+
+def caller_identity_call(
     env: Mapping[str, str],
     config: Optional[bytes],
     credentials_file: Optional[bytes],
     credentials: Credentials,
-    now: int,
     region: Optional[str] = None,
-) -> _Request: ...
-def parse_caller_identity(status: int, headers: _Headers, body: bytes) -> Tuple[str, str, str]: ...
+) -> StsCall: ...
 
 class WebIdentityTokenParams:
     """Checked ``GetWebIdentityToken`` parameters (a dry run of the core's checks)."""
@@ -140,17 +146,13 @@ class WebIdentityTokenParams:
         identity: Optional[str] = None,
     ) -> None: ...
 
-def web_identity_token_request(
+def web_identity_token_call(
     env: Mapping[str, str],
     config: Optional[bytes],
     credentials_file: Optional[bytes],
     credentials: Credentials,
-    now: int,
     params: WebIdentityTokenParams,
-) -> _Request: ...
-def parse_web_identity_token(
-    status: int, headers: _Headers, body: bytes, params: WebIdentityTokenParams
-) -> Tuple[str, Optional[int]]: ...
+) -> StsCall: ...
 
 class Verification:
     def request(self, endpoint_url: Optional[str] = None) -> _Request: ...

@@ -268,15 +268,26 @@ def _sts_call(request: tuple, timeout: float) -> Tuple[int, List[Tuple[str, str]
     return status, answer_headers, data[:MAX_HTTP_BYTES]
 
 
+def run_sts(call, timeout: float):
+    """Drives a ``_core.StsCall`` (the core decides on retries and on signing
+    again with STS's clock): its answer. Raises ``StsError``."""
+    while True:
+        answer = _sts_call(call.request(int(time.time())), timeout)
+        step = call.on_response(*answer, int(time.time()), random.random())
+        if step[0] == "done":
+            return step[1]
+        log.debug("sts: %s", step[2])
+        time.sleep(step[1] / 1000.0)
+
+
 def run_whoami(credentials: _core.Credentials, timeout: float):
     """STS GetCallerIdentity with ``credentials``, sent where the AWS
     configuration points."""
     from . import CallerIdentity
 
     env = dict(os.environ)
-    request = _core.caller_identity_request(env, *_aws_files(env), credentials, int(time.time()))
-    account, arn, user_id = _core.parse_caller_identity(*_sts_call(request, timeout))
-    return CallerIdentity(account, arn, user_id)
+    call = _core.caller_identity_call(env, *_aws_files(env), credentials)
+    return CallerIdentity(*run_sts(call, timeout))
 
 
 def run_web_identity_token(credentials: _core.Credentials, params, timeout: float) -> str:
@@ -284,8 +295,8 @@ def run_web_identity_token(credentials: _core.Credentials, params, timeout: floa
     (``_core.WebIdentityTokenParams``), sent where the AWS configuration points
     (or to the params' region's STS): the JWT."""
     env = dict(os.environ)
-    request = _core.web_identity_token_request(env, *_aws_files(env), credentials, int(time.time()), params)
-    token, _expiration = _core.parse_web_identity_token(*_sts_call(request, timeout), params)
+    call = _core.web_identity_token_call(env, *_aws_files(env), credentials, params)
+    token, _expiration = run_sts(call, timeout)
     return token
 
 
