@@ -44,7 +44,9 @@ cmp -s "$tmp/web/cgaws_bg.wasm" "$tmp/node/cgaws_bg.wasm" || {
 
 rm -rf "$pkg"
 mkdir -p "$pkg"
-"$wasm_opt" -Oz --all-features --strip-debug --strip-producers "$tmp/web/cgaws_bg.wasm" -o "$pkg/cgaws_bg.wasm"
+# --all-features would also write several imports of one module as a compact
+# import section, which Node 20 and browsers reject ("unknown import kind 0x7f").
+"$wasm_opt" -Oz --all-features --disable-compact-imports --strip-debug --strip-producers "$tmp/web/cgaws_bg.wasm" -o "$pkg/cgaws_bg.wasm"
 
 # The glue: ES module as it is; CommonJS renamed to .cjs (the package is
 # "type": "module") and made to hand out the raw exports, as api.js uses them.

@@ -1,8 +1,16 @@
 "use strict";
 // cgaws for Node.js, CommonJS: the wasm is instantiated on require, so no
 // init() is needed. (ES module importers get node.js, a separate instance.)
+const crypto = require("node:crypto");
 const glue = require("./cgaws.cjs");
 const api = require("./api.cjs");
+
+// SHA-256 from node:crypto instead of wasm, as in node.js (see there).
+glue.use_host_sha256({
+  sha256: crypto.hash
+    ? (data, out) => out.set(crypto.hash("sha256", data, "buffer"))
+    : (data, out) => out.set(crypto.createHash("sha256").update(data).digest()),
+});
 
 const { generateToken, exchange, sign, presign, inspect, precheck } = api.createApi(() => glue.__wasm, {
   // Buffer's latin1 decoding of the (ASCII) token is about 3x cheaper than TextDecoder.

@@ -20,6 +20,7 @@
 
 mod errors;
 mod fields;
+mod host_sha256;
 mod ops;
 
 use errors::ErrorInfo;
