@@ -133,10 +133,10 @@ pub fn canonical_headers(headers: &[(String, String)]) -> Vec<CanonicalHeader> {
 /// SigV4's header value canonicalization: trimmed, runs of spaces collapsed to one.
 pub fn push_trimmed_value(value: &str, out: &mut String) {
     let value = value.trim_matches(' ');
-    // A byte scan: `contains("  ")`'s substring searcher cost more than the
-    // rest of this function on a 1 KB session token, in the wasm build.
+    // Most values (session tokens: 1 KB) have no space at all, which memchr
+    // tells fastest; `contains("  ")`'s substring searcher was slow in wasm.
     let bytes = value.as_bytes();
-    if !bytes.iter().zip(bytes.iter().skip(1)).any(|(&a, &b)| a == b' ' && b == b' ') {
+    if !bytes.contains(&b' ') || !bytes.windows(2).any(|pair| pair == b"  ") {
         out.push_str(value);
         return;
     }
