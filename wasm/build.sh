@@ -27,8 +27,11 @@ if [ "$have" != "$locked" ]; then
 fi
 [ -x "$wasm_opt" ] || { echo "wasm/build.sh: $wasm_opt missing; run scripts/setup/50-wasm.sh" >&2; exit 1; }
 
-echo "wasm: cargo build (wasm32, profile wasm, std rebuilt for size)"
-RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
+# +simd128: wasm SIMD (every current browser, Node, workerd; Safari since 16.4)
+# gives sha2 its SIMD message schedule: the HMACs (and, off Node, the canonical
+# request) hash faster, and the .wasm is 2 KB smaller gzipped (wasm/README.md).
+echo "wasm: cargo build (wasm32 + simd128, profile wasm, std rebuilt for size)"
+RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Ctarget-feature=+simd128" \
   cargo build --quiet -p cgaws-wasm --target wasm32-unknown-unknown --profile wasm \
   --target-dir "$target_dir" ${CGAWS_WASM_CARGO_CONFIG:+--config "$CGAWS_WASM_CARGO_CONFIG"} -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size
 raw="$target_dir/wasm32-unknown-unknown/wasm/cgaws_wasm.wasm"
