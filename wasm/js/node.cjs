@@ -6,10 +6,13 @@ const glue = require("./cgaws.cjs");
 const api = require("./api.cjs");
 
 // SHA-256 from node:crypto instead of wasm, as in node.js (see there).
+function putLatin1(digest, out) {
+  for (let i = 0; i < 32; i++) out[i] = digest.charCodeAt(i);
+}
 glue.use_host_sha256({
   sha256: crypto.hash
-    ? (data, out) => out.set(crypto.hash("sha256", data, "buffer"))
-    : (data, out) => out.set(crypto.createHash("sha256").update(data).digest()),
+    ? (data, out) => putLatin1(crypto.hash("sha256", data, "latin1"), out)
+    : (data, out) => putLatin1(crypto.createHash("sha256").update(data).digest("latin1"), out),
 });
 
 const { generateToken, exchange, sign, presign, inspect, precheck } = api.createApi(() => glue.__wasm, {
