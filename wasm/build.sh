@@ -20,7 +20,10 @@ pkg=wasm/pkg
 target_dir=target/cgaws-wasm
 wasm_bindgen=.tools/bin/wasm-bindgen
 wasm_opt=wasm/node_modules/.bin/wasm-opt
-wasm_features="--enable-bulk-memory --enable-bulk-memory-opt --enable-sign-ext --enable-mutable-globals --enable-nontrapping-float-to-int --enable-multivalue --enable-reference-types"
+# +simd128 (rustc and wasm-opt): wasm SIMD, in every current browser (Safari
+# since 16.4), Node and workerd, gives sha2 its SIMD message schedule: faster
+# HMACs (and, off Node, canonical-request hashing), and 2 KB less gzipped.
+wasm_features="--enable-simd --enable-bulk-memory --enable-bulk-memory-opt --enable-sign-ext --enable-mutable-globals --enable-nontrapping-float-to-int --enable-multivalue --enable-reference-types"
 
 locked=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
 have=$("$wasm_bindgen" --version 2>/dev/null | awk '{print $2}' || true)
@@ -40,8 +43,8 @@ mkdir -p "$pkg"
 build_wasm() {
   local name=$1
   shift
-  echo "wasm: cargo build $name (wasm32, profile wasm, std rebuilt for size)"
-  RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
+  echo "wasm: cargo build $name (wasm32 + simd128, profile wasm, std rebuilt for size)"
+  RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Ctarget-feature=+simd128" \
     cargo build --quiet -p cgaws-wasm "$@" --target wasm32-unknown-unknown --profile wasm \
     --target-dir "$target_dir" ${CGAWS_WASM_CARGO_CONFIG:+--config "$CGAWS_WASM_CARGO_CONFIG"} -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size
   local raw="$target_dir/wasm32-unknown-unknown/wasm/cgaws_wasm.wasm"

@@ -29,13 +29,15 @@ pub fn validate_identity_uidp(uidp: &str) -> Result<(), UidpError> {
     if uidp.is_empty() {
         return Err(err("it is empty".into()));
     }
-    let segments: Vec<&str> = uidp.split('/').collect();
-    if segments.len() < 2 {
+    if !uidp.contains('/') {
         return Err(err("it has no child segment after the 40-character root group id".into()));
     }
-    for (index, segment) in segments.iter().enumerate() {
+    for (index, segment) in uidp.split('/').enumerate() {
         let (expected, what) = if index == 0 { (40, "root group id") } else { (16, "child segment") };
-        if let Some((pos, c)) = segment.char_indices().find(|(_, c)| !matches!(c, '0'..='9' | 'a'..='f')) {
+        // Bytes first (the common, valid case); chars only to name a bad one.
+        let hex = segment.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        let bad = if hex { None } else { segment.char_indices().find(|(_, c)| !matches!(c, '0'..='9' | 'a'..='f')) };
+        if let Some((pos, c)) = bad {
             let detail = if c.is_ascii_hexdigit() { "upper-case hex is not allowed" } else { "not a hex digit" };
             return Err(err(format!(
                 "{what} {} (segment {}) has {} at position {pos}: {detail} — is this a placeholder from the docs?",

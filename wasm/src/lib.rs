@@ -26,6 +26,8 @@ mod convert;
 mod errors;
 mod fields;
 #[cfg(feature = "token")]
+mod host_sha256;
+#[cfg(feature = "token")]
 mod oidc;
 #[cfg(feature = "token")]
 mod ops;

@@ -1,11 +1,12 @@
 // The npm package in Node: both module systems, the shared vectors, AWS's
 // SigV4 suite, the same token as the CLI, errors, the exchange against the
 // issuer emulator (CGAWS_EMULATOR_STATE), the package's exports and types.
-import { test } from "node:test";
+import { test, mock } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { readFileSync, readdirSync, existsSync } from "node:fs";
 import { execFileSync } from "node:child_process";
+import crypto from "node:crypto";
 import * as esm from "cgaws";
 import { pkg, root, vectors, vectorOptions, signatureOf } from "./helpers.mjs";
 
@@ -29,6 +30,60 @@ test("the shared vectors, from ESM and from CommonJS", () => {
     }
     // A Date gives the same token as the ISO string.
     assert.equal(esm.generateToken({ ...vectorOptions(v), time: new Date(v.time) }), esm.generateToken(vectorOptions(v)));
+  }
+});
+
+/**
+ * Spies on the node:crypto SHA-256 the Node entries sign with (crypto.hash, or
+ * createHash before Node 20.12): records what it hashes, and answers `digest`
+ * instead of the real digest when given.
+ */
+function spyOnNodeSha256(digest) {
+  const hashed = [];
+  const record = (data) => hashed.push(Buffer.from(data).toString("latin1"));
+  const answer = (encoding) => (encoding === undefined || encoding === "buffer" ? digest : digest.toString(encoding));
+  if (crypto.hash) {
+    const real = crypto.hash;
+    mock.method(crypto, "hash", (algorithm, data, encoding) => {
+      record(data);
+      return digest ? answer(encoding) : real(algorithm, data, encoding);
+    });
+  } else {
+    const real = crypto.createHash;
+    mock.method(crypto, "createHash", (algorithm) => {
+      const hash = real(algorithm);
+      return {
+        update(data) { record(data); hash.update(data); return this; },
+        digest: (encoding) => (digest ? answer(encoding) : hash.digest(encoding)),
+      };
+    });
+  }
+  return hashed;
+}
+
+test("in Node, the canonical request is hashed by node:crypto, and the tokens are the vectors'", () => {
+  try {
+    for (const v of vectors) {
+      for (const [name, api] of [["esm", esm], ["cjs", cjs]]) {
+        const hashed = spyOnNodeSha256();
+        const token = api.generateToken(vectorOptions(v));
+        mock.restoreAll();
+        assert.deepEqual(signatureOf(token), { signedHeaders: v.signed_headers, signature: v.signature }, `${v.name} ${name}`);
+        // One digest per token: of its canonical request.
+        assert.equal(hashed.length, 1, `${v.name} ${name}`);
+        assert.ok(hashed[0].startsWith("POST\n/\nAction=GetCallerIdentity&Version=2011-06-15\naccept:application/json\n"));
+        assert.ok(hashed[0].includes(`\nchainguard-identity:${v.identity}\n`));
+        assert.ok(hashed[0].endsWith(`\n${v.signed_headers}\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855`));
+
+        // The signature is made from that digest, not from one computed in wasm.
+        spyOnNodeSha256(Buffer.alloc(32));
+        const wrong = api.generateToken(vectorOptions(v));
+        mock.restoreAll();
+        assert.notEqual(signatureOf(wrong).signature, v.signature, `${v.name} ${name}`);
+      }
+    }
+  } finally {
+    mock.restoreAll();
   }
 });
 

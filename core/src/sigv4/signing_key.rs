@@ -4,7 +4,11 @@
 //! date, the region and the service, so a process that signs repeatedly keeps it.
 //! What is cached is the HMAC state already keyed with the signing key, which also
 //! skips the key setup of the final HMAC.
+//!
+//! The cache is the signing state a caller threads through every signing call,
+//! so it also carries the caller's choice of SHA-256 implementation ([`Sha256Fn`]).
 
+use super::{software_sha256, Sha256Fn};
 use crate::secret::Secret;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
@@ -41,6 +45,7 @@ struct Entry {
 /// global state.
 pub struct SigningKeyCache {
     entries: Vec<Entry>,
+    sha256: Sha256Fn,
 }
 
 /// A handful covers real use: one or two credentials, one or two regions.
@@ -59,8 +64,21 @@ impl core::fmt::Debug for SigningKeyCache {
 }
 
 impl SigningKeyCache {
+    /// An empty cache; signing hashes with [`software_sha256`].
     pub fn new() -> Self {
-        SigningKeyCache { entries: Vec::with_capacity(CAPACITY) }
+        Self::with_sha256(software_sha256)
+    }
+
+    /// An empty cache; signing takes the SHA-256 of canonical requests and of
+    /// bodies from `sha256`, which must compute SHA-256 (anything else makes
+    /// signatures AWS rejects).
+    pub fn with_sha256(sha256: Sha256Fn) -> Self {
+        SigningKeyCache { entries: Vec::with_capacity(CAPACITY), sha256 }
+    }
+
+    /// The SHA-256 of `data`, by the implementation this cache was made with.
+    pub(crate) fn sha256(&self, data: &[u8]) -> [u8; 32] {
+        (self.sha256)(data)
     }
 
     /// `HMAC(kSigning, message)`, reusing a cached key when there is one.
