@@ -16,6 +16,12 @@ pub const DEFAULT_ISSUER: &str = "https://issuer.enforce.dev";
 pub const DEFAULT_TOKEN_AUDIENCE: &str = "cgr.dev";
 /// Attempts in all, as the Go SDK makes.
 pub const MAX_ATTEMPTS: u32 = 3;
+/// The wait before another attempt (here and in [`crate::sts::StsCall`]): 100 to
+/// 200 ms, spread by `jitter` in `[0, 1)` (the core has no randomness of its own).
+pub fn retry_delay_ms(jitter: f64) -> u64 {
+    let jitter = if jitter.is_finite() { jitter.clamp(0.0, 1.0) } else { 0.5 };
+    100 + (jitter * 100.0) as u64
+}
 /// Drivers stop reading an answer past this size and report it as too large.
 pub const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 
@@ -230,8 +236,7 @@ impl Exchange {
             None => matches!(response.status, 502 | 503),
         };
         if transient && self.attempts < MAX_ATTEMPTS {
-            let jitter = if jitter.is_finite() { jitter.clamp(0.0, 1.0) } else { 0.5 };
-            return ExchangeStep::Retry { delay_ms: 100 + (jitter * 100.0) as u64 };
+            return ExchangeStep::Retry { delay_ms: retry_delay_ms(jitter) };
         }
         let (code, message) = match status_object {
             Some((code, message)) => (Some(code), message),

@@ -147,8 +147,8 @@ fn step_tuple<'py, T>(
     let (delay_ms, why) = match step {
         StsStep::Done(answer) => return done(answer),
         StsStep::Failed(e) => return Err(sts_error(py, e)),
-        StsStep::Retry { delay_ms, reason: RetryReason::Transient(e) } => (delay_ms, format!("{e}; retrying")),
-        StsStep::Retry { delay_ms, reason: RetryReason::ClockSkew { error, server_time } } => {
+        StsStep::Retry { delay_ms, reason: RetryReason::Transient, error } => (delay_ms, format!("{error}; retrying")),
+        StsStep::Retry { delay_ms, reason: RetryReason::ClockSkew { server_time }, error } => {
             (delay_ms, format!("{error}; signing again with the server's time {server_time}"))
         }
     };

@@ -110,12 +110,13 @@ pub fn run_sts<A: StsAction>(
             .map_err(|e| CliError::failure(format!("could not reach STS at {}: {e}", request.url())))?;
         match call.on_response(&response, clock::now(), clock::jitter()) {
             StsStep::Done(answer) => return Ok(answer),
-            StsStep::Retry { delay_ms, reason: RetryReason::ClockSkew { error, server_time } } => {
-                vlog!("sts: {error}; signing again with the server's time {server_time}");
-                std::thread::sleep(Duration::from_millis(delay_ms));
-            }
-            StsStep::Retry { delay_ms, reason: RetryReason::Transient(error) } => {
-                vlog!("sts: {error}; retrying");
+            StsStep::Retry { delay_ms, reason, error } => {
+                match reason {
+                    RetryReason::ClockSkew { server_time } => {
+                        vlog!("sts: {error}; signing again with the server's time {server_time}")
+                    }
+                    RetryReason::Transient => vlog!("sts: {error}; retrying"),
+                }
                 std::thread::sleep(Duration::from_millis(delay_ms));
             }
             StsStep::Failed(e) => {

@@ -23,7 +23,7 @@ use crate::sigv4::{SigningError, SigningKeyCache};
 use crate::time::UnixTime;
 use core::fmt;
 
-pub use crate::exchange::MAX_ATTEMPTS;
+pub use crate::exchange::{retry_delay_ms, MAX_ATTEMPTS};
 
 /// What one STS action is: how its request is signed at a time, and how its
 /// answer is read.
@@ -100,13 +100,13 @@ impl StsAction for WebIdentityTokenParams {
 }
 
 /// Why the call is sent again.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RetryReason {
     /// A transient error; another attempt may succeed.
-    Transient(StsResponseError),
+    Transient,
     /// STS refused the signature for its time; the next request is signed with
     /// STS's clock (`server_time` when it answered).
-    ClockSkew { error: StsError, server_time: UnixTime },
+    ClockSkew { server_time: UnixTime },
 }
 
 /// STS's final refusal, or an answer that cannot be read.
@@ -137,10 +137,12 @@ impl std::error::Error for StsCallError {}
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StsStep<T> {
     Done(T),
-    /// Wait `delay_ms`, then send [`StsCall::request`] (signed anew) again.
+    /// Wait `delay_ms`, then send [`StsCall::request`] (signed anew) again;
+    /// `error` is the answer that made it retry.
     Retry {
         delay_ms: u64,
         reason: RetryReason,
+        error: StsResponseError,
     },
     Failed(StsCallError),
 }
@@ -184,23 +186,21 @@ impl<A: StsAction> StsCall<A> {
             Ok(answer) => return StsStep::Done(answer),
             Err(e) => e,
         };
-        let mut fix = None;
-        if let StsResponseError::Service(e) = &error {
-            fix = self.action.fix(e);
-            if fix.is_none() && self.offset_secs.is_none() {
-                if let Some(server_time) = skew_corrected_time(response, e, now) {
-                    self.offset_secs = Some(server_time.secs() - now.secs());
-                    return StsStep::Retry {
-                        delay_ms: 0,
-                        reason: RetryReason::ClockSkew { error: e.clone(), server_time },
-                    };
-                }
+        let (fix, skew) = match &error {
+            StsResponseError::Service(e) => {
+                let fix = self.action.fix(e);
+                let retime = fix.is_none() && self.offset_secs.is_none();
+                (fix, if retime { skew_corrected_time(response, e, now) } else { None })
             }
+            StsResponseError::Malformed { .. } => (None, None),
+        };
+        if let Some(server_time) = skew {
+            self.offset_secs = Some(server_time.secs() - now.secs());
+            return StsStep::Retry { delay_ms: 0, reason: RetryReason::ClockSkew { server_time }, error };
         }
         self.attempts += 1;
         if fix.is_none() && error.is_retryable() && self.attempts < MAX_ATTEMPTS {
-            let jitter = if jitter.is_finite() { jitter.clamp(0.0, 1.0) } else { 0.5 };
-            return StsStep::Retry { delay_ms: 100 + (jitter * 100.0) as u64, reason: RetryReason::Transient(error) };
+            return StsStep::Retry { delay_ms: retry_delay_ms(jitter), reason: RetryReason::Transient, error };
         }
         StsStep::Failed(StsCallError { action: A::NAME, error, fix })
     }
@@ -277,7 +277,7 @@ mod tests {
     fn transient_errors_are_retried_then_succeed() {
         let mut c = call(GetCallerIdentity::default());
         let step = c.on_response(&error(400, "Throttling", "Rate exceeded"), at(NOW), 0.0);
-        assert!(matches!(step, StsStep::Retry { delay_ms: 100, reason: RetryReason::Transient(_) }), "{step:?}");
+        assert!(matches!(step, StsStep::Retry { delay_ms: 100, reason: RetryReason::Transient, .. }), "{step:?}");
         let step = c.on_response(&HttpResponse::new(503, "busy"), at(NOW), 0.999);
         assert!(matches!(step, StsStep::Retry { delay_ms: 199, .. }), "{step:?}");
         assert!(matches!(c.on_response(&caller_ok(), at(NOW), 0.0), StsStep::Done(_)));
@@ -312,7 +312,7 @@ mod tests {
         let mut skewed = error(403, "SignatureDoesNotMatch", "Signature expired: 20231114T221320Z is now earlier");
         skewed.headers.push(("Date".into(), "Tue, 14 Nov 2023 23:13:20 GMT".into()));
         let step = c.on_response(&skewed, at(NOW + 2), 0.5);
-        let StsStep::Retry { delay_ms: 0, reason: RetryReason::ClockSkew { server_time, .. } } = step else {
+        let StsStep::Retry { delay_ms: 0, reason: RetryReason::ClockSkew { server_time }, .. } = step else {
             panic!("{step:?}")
         };
         assert_eq!(server_time, at(NOW + 3600));
