@@ -11,8 +11,10 @@
 # 3. wasm-opt -Oz (binaryen, from npm).
 # 4. The hand-written JavaScript (wasm/js), a CommonJS copy of api.js, types,
 #    package.json; then the sizes.
-# Steps 1-3 run twice: the main entry (`cgaws`, feature `token`) and the
-# relying party's (`cgaws/verify`, feature `verify`), each its own .wasm.
+# Steps 1-3 run three times, each its own .wasm: the main entry (`cgaws`,
+# feature `token`), `method: "oidc"`'s STS call (feature `oidc`, which the main
+# entry loads on first use) and the relying party's (`cgaws/verify`, feature
+# `verify`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -70,9 +72,12 @@ build_wasm() {
   sed -i '1s#^/\* @ts-self-types=.*\*/$##' "$pkg/$name.js" "$pkg/$name.cjs"
 }
 
-# The main entry (`cgaws`), then the relying party's (`cgaws/verify`, with the
-# identity rules and so the regex crate, which the main entry must not carry).
+# The main entry (`cgaws`); `method: "oidc"`'s GetWebIdentityToken call (the
+# STS XML reader and call policy: a quarter of the main .wasm, which every user
+# downloads, for a method few use); the relying party's (`cgaws/verify`, with
+# the identity rules and so the regex crate, which the main entry must not carry).
 build_wasm cgaws
+build_wasm cgaws_oidc --no-default-features --features oidc
 build_wasm cgaws_verify --no-default-features --features verify
 
 cp wasm/js/api.js wasm/js/node.js wasm/js/node.cjs wasm/js/web.js wasm/js/workerd.js wasm/js/README.md "$pkg/"
@@ -97,5 +102,7 @@ glue() {
 echo "wasm: built $pkg (cgaws $version)"
 echo "wasm:   cgaws_bg.wasm $(size "$pkg/cgaws_bg.wasm") bytes, $(gz "$pkg/cgaws_bg.wasm") gzipped"
 echo "wasm:   JS for a browser (cgaws.js + api.js + web.js) $(glue cgaws.js api.js web.js)"
+echo "wasm:   cgaws_oidc_bg.wasm (method oidc, loaded on first use) $(size "$pkg/cgaws_oidc_bg.wasm") bytes, $(gz "$pkg/cgaws_oidc_bg.wasm") gzipped"
+echo "wasm:   JS for a browser, method oidc (cgaws_oidc.js) $(glue cgaws_oidc.js)"
 echo "wasm:   cgaws_verify_bg.wasm (cgaws/verify) $(size "$pkg/cgaws_verify_bg.wasm") bytes, $(gz "$pkg/cgaws_verify_bg.wasm") gzipped"
 echo "wasm:   JS for a browser, cgaws/verify (cgaws_verify.js + api.js + verify-api.js + verify.js) $(glue cgaws_verify.js api.js verify-api.js verify.js)"

@@ -6,8 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash wasm/build.sh
-# The host-side tests of the verify build (scripts/test-rust.sh runs the default build's).
+# The host-side tests of the verify and oidc builds (scripts/test-rust.sh runs the default build's).
 cargo test --quiet -p cgaws-wasm --no-default-features --features verify
+cargo test --quiet -p cgaws-wasm --no-default-features --features oidc
 ln -sfn ../pkg wasm/node_modules/cgaws
 
 cargo build --quiet -p cgaws

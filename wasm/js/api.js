@@ -417,12 +417,40 @@ function refuseOidcOptions(options) {
 /**
  * The API over one wasm instance of the main build. `getWasm()` returns the
  * instance's raw exports, `options.decodeAscii(mem, start, end)` an optional
- * fast decoder of ASCII text.
+ * fast decoder of ASCII text, `options.loadOidc()` (a Promise of) the raw
+ * exports of a new instance of the oidc build (cgaws_oidc_bg.wasm), which
+ * `method: "oidc"` loads on first use: the main .wasm does not carry the STS
+ * GetWebIdentityToken call.
  */
 export function createApi(getWasm, options) {
   // Decodes ASCII bytes (the token); Node passes a faster one than TextDecoder.
   const decodeAscii = (options && options.decodeAscii) || ((mem, start, end) => decoder.decode(mem.subarray(start, end)));
+  const loadOidc = options && options.loadOidc;
   const { instance, writeFields, readFields, readSingleAscii, run } = createBridge(getWasm, decodeAscii);
+  // The bridge to the oidc instance, a Promise once asked for (again null if loading failed).
+  let oidc = null;
+
+  function oidcBridge() {
+    if (oidc === null) {
+      oidc = Promise.resolve()
+        .then(() => {
+          if (typeof loadOidc !== "function") throw new Error("this entry point has no oidc build");
+          return loadOidc();
+        })
+        .then(
+          (exports) => {
+            const bridge = createBridge(() => exports, decodeAscii);
+            bridge.instance();
+            return bridge;
+          },
+          (error) => {
+            oidc = null;
+            throw new CgawsError("oidc_load_failed", `method "oidc": loading cgaws_oidc_bg.wasm failed: ${error && error.message}`, { cause: error });
+          },
+        );
+    }
+    return oidc;
+  }
   // The credentials last handed to the instance, to send them only on change.
   let lastKey = null;
   let lastSecret = null;
@@ -471,16 +499,20 @@ export function createApi(getWasm, options) {
   }
 
   /**
-   * STS GetWebIdentityToken with the caller's credentials (the core signs the
-   * request and reads the answer; this sends it, and waits when told to retry).
-   * The JWT's audience is `options.audience`, else `issuer`, else the default issuer.
+   * STS GetWebIdentityToken with the caller's credentials, in the oidc instance
+   * (the core signs the request and reads the answer; this sends it, and waits
+   * when told to retry). The credentials go to that instance as they go to the
+   * main one: as fields in its scratch buffer. The JWT's audience is
+   * `options.audience`, else `issuer`, else the default issuer.
    */
   async function webIdentityToken(options, issuer) {
     const fetchFn = fetchOf(options);
     const signal = options.signal;
     const [text, secs] = timeValue(options.time);
+    const credentials = credentialFields(options.credentials);
+    const { instance: oidcInstance, run: oidcRun } = await oidcBridge();
     const fields = [
-      ...credentialFields(options.credentials),
+      ...credentials,
       issuer === undefined ? optionalString(options.audience, "audience") : undefined,
       issuer,
       optionalString(options.oidcAlgorithm, "oidcAlgorithm"),
@@ -488,18 +520,18 @@ export function createApi(getWasm, options) {
       optionalString(options.stsEndpoint, "stsEndpoint"),
     ];
     const duration = numberValue(options.oidcDuration, "oidcDuration");
-    const handle = Number(run(fields, (w) => w.web_identity_start(duration))[0]);
-    const wasm = instance();
+    const handle = Number(oidcRun(fields, (w) => w.web_identity_start(duration))[0]);
+    const wasm = oidcInstance();
     const limit = wasm.max_response_bytes() >>> 0;
     const failed = (message, cause) => new StsError("network_error", `GetWebIdentityToken: ${message}`, { cause });
     try {
       for (;;) {
         // A given time signs every attempt; otherwise each is signed now.
         const now = options.time === undefined || options.time === null ? Date.now() / 1000 : secs;
-        const r = run([text], (w) => w.web_identity_request(handle, now));
+        const r = oidcRun([text], (w) => w.web_identity_request(handle, now));
         const answer = await send(fetchFn, r, 0, limit, signal, failed);
         const date = answer.headers.get("date");
-        const step = run([date === null ? undefined : date, answer.body], (w) =>
+        const step = oidcRun([date === null ? undefined : date, answer.body], (w) =>
           w.web_identity_response(handle, answer.status, Math.random(), Date.now() / 1000),
         );
         if (step[0] === "done") {

@@ -229,10 +229,16 @@ export function precheck(token: string, options: PrecheckOptions): Prechecked;
 
 /**
  * Loads the wasm. Needed once in browsers and web workers (`cgaws/web`); a no-op
- * in Node and workerd, where importing the package is enough.
+ * in Node and workerd, where importing the package is enough. `oidc`: where
+ * `method: "oidc"`'s own wasm (`cgaws_oidc_bg.wasm`, loaded on its first use)
+ * comes from, for bundlers that move the package's files; by default it is
+ * fetched next to the module.
  */
-export function init(input?: string | URL | Request | Response | BufferSource | WebAssembly.Module): Promise<void>;
-export function initSync(module?: BufferSource | WebAssembly.Module): void;
+export function init(
+  input?: string | URL | Request | Response | BufferSource | WebAssembly.Module,
+  oidc?: string | URL | Request | Response | BufferSource | WebAssembly.Module,
+): Promise<void>;
+export function initSync(module?: BufferSource | WebAssembly.Module, oidc?: BufferSource | WebAssembly.Module): void;
 
 export type InvalidInputCode =
   | "invalid_argument"

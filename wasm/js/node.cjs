@@ -1,6 +1,7 @@
 "use strict";
 // cgaws for Node.js, CommonJS: the wasm is instantiated on require, so no
-// init() is needed. (ES module importers get node.js, a separate instance.)
+// init() is needed; method "oidc"'s (cgaws_oidc_bg.wasm) on first use. (ES
+// module importers get node.js, separate instances.)
 const crypto = require("node:crypto");
 const glue = require("./cgaws.cjs");
 const api = require("./api.cjs");
@@ -18,6 +19,8 @@ glue.use_host_sha256({
 const { generateToken, exchange, sign, presign, inspect, precheck } = api.createApi(() => glue.__wasm, {
   // Buffer's latin1 decoding of the (ASCII) token is about 3x cheaper than TextDecoder.
   decodeAscii: (mem, start, end) => Buffer.prototype.latin1Slice.call(mem, start, end),
+  // method "oidc": its own .wasm, which its glue reads and instantiates when first required.
+  loadOidc: () => require("./cgaws_oidc.cjs").__wasm,
 });
 
 module.exports = {

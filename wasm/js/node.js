@@ -1,5 +1,5 @@
 // cgaws for Node.js, ES module: the wasm is read and instantiated on import,
-// so no init() is needed.
+// so no init() is needed; method "oidc"'s (cgaws_oidc_bg.wasm) on first use.
 import { readFileSync } from "node:fs";
 import crypto from "node:crypto";
 import { initSync as instantiate, use_host_sha256 } from "./cgaws.js";
@@ -23,6 +23,11 @@ use_host_sha256({
 export const { generateToken, exchange, sign, presign, inspect, precheck } = createApi(() => wasm, {
   // Buffer's latin1 decoding of the (ASCII) token is about 3x cheaper than TextDecoder.
   decodeAscii: (mem, start, end) => Buffer.prototype.latin1Slice.call(mem, start, end),
+  // method "oidc": its own .wasm, read and instantiated on first use.
+  loadOidc: async () => {
+    const { initSync: instantiateOidc } = await import("./cgaws_oidc.js");
+    return instantiateOidc({ module: readFileSync(new URL("./cgaws_oidc_bg.wasm", import.meta.url)) });
+  },
 });
 export { CgawsError, InvalidInputError, CredentialsError, ExchangeError, PrecheckError, StsError } from "./api.js";
 

@@ -1,7 +1,11 @@
-//! Conversions both builds use: times, whole seconds, requests as fields.
+//! Conversions the builds share: times, whole seconds, requests as fields, credentials.
 
 use crate::errors::ErrorInfo;
 use crate::fields::FieldWriter;
+#[cfg(any(feature = "token", feature = "oidc"))]
+use crate::fields::Fields;
+#[cfg(any(feature = "token", feature = "oidc"))]
+use cgaws_core::Credentials;
 use cgaws_core::{HttpRequest, UnixTime};
 
 /// A time from RFC 3339 text, else from seconds since the epoch (whole
@@ -31,4 +35,13 @@ pub fn whole_secs(value: f64, name: &str) -> Result<Option<i64>, ErrorInfo> {
 /// A request to send: method, URL, body, then header pairs.
 pub fn request_fields(w: &mut FieldWriter, request: &HttpRequest) {
     w.str(&request.method).str(&request.url()).bytes(&request.body).pairs(&request.headers);
+}
+
+/// Three fields: access key id, secret access key, session token.
+#[cfg(any(feature = "token", feature = "oidc"))]
+pub fn credentials(f: &mut Fields) -> Result<Credentials, ErrorInfo> {
+    let key = f.str()?.unwrap_or_default();
+    let secret = f.str()?.unwrap_or_default();
+    let session = f.str()?.map(str::to_string);
+    Credentials::new(key, secret, session).map_err(ErrorInfo::from)
 }

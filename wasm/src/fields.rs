@@ -58,11 +58,15 @@ impl<'a> Fields<'a> {
     }
 
     /// The next field, which must be present.
+    // Not used by the `oidc` build.
+    #[cfg_attr(not(any(feature = "token", feature = "verify")), allow(dead_code))]
     pub fn required(&mut self, name: &str) -> Result<&'a str, ErrorInfo> {
         self.str()?.ok_or_else(|| ErrorInfo::input("invalid_argument", &format!("{name} is required")))
     }
 
     /// The next field as a count, then that many strings.
+    // Not used by the `oidc` build.
+    #[cfg_attr(not(any(feature = "token", feature = "verify")), allow(dead_code))]
     pub fn list(&mut self) -> Result<Option<Vec<String>>, ErrorInfo> {
         let Some(count) = self.str()? else { return Ok(None) };
         let count: usize = count.parse().map_err(|_| malformed())?;

@@ -13,9 +13,12 @@
 //!   returns its length, or minus its length for an error, whose fields are
 //!   `kind, code, message` then name/value pairs (see [`errors`]).
 //!
-//! Two builds (wasm/build.sh): feature `token` (default) is the main entry,
-//! `cgaws`; feature `verify` alone is `cgaws/verify`, which needs the core's
-//! identity rules (the `regex` crate) and so lives in its own .wasm.
+//! Three builds (wasm/build.sh), each its own .wasm: feature `token` (default)
+//! is the main entry, `cgaws`; feature `verify` alone is `cgaws/verify`, which
+//! needs the core's identity rules (the `regex` crate); feature `oidc` alone is
+//! `method: "oidc"`'s STS GetWebIdentityToken call (the STS XML reader and
+//! call policy, a quarter of the main .wasm), which the main entry's JavaScript
+//! loads on first use, so that the file every user downloads stays small.
 //!
 //! The hot path is [`token`]: the credentials are sent once ([`set_credentials`])
 //! and kept until they change, and the SigV4 signing key is cached in the
@@ -27,7 +30,7 @@ mod errors;
 mod fields;
 #[cfg(feature = "token")]
 mod host_sha256;
-#[cfg(feature = "token")]
+#[cfg(feature = "oidc")]
 mod oidc;
 #[cfg(feature = "token")]
 mod ops;
@@ -46,14 +49,14 @@ pub(crate) struct State {
     input: Vec<u8>,
     /// The last result, read by JavaScript.
     output: Vec<u8>,
-    #[cfg(feature = "token")]
+    #[cfg(any(feature = "token", feature = "oidc"))]
     cache: cgaws_core::sigv4::SigningKeyCache,
     #[cfg(feature = "token")]
     credentials: Option<cgaws_core::Credentials>,
     /// Operations in progress, by handle.
     #[cfg(feature = "token")]
     exchanges: Slots<cgaws_core::exchange::Exchange>,
-    #[cfg(feature = "token")]
+    #[cfg(feature = "oidc")]
     web_identity_calls: Slots<oidc::WebIdentityCall>,
     #[cfg(feature = "verify")]
     verifications: Slots<cgaws_core::verify::Verification>,
@@ -63,13 +66,13 @@ thread_local! {
     static STATE: RefCell<State> = RefCell::new(State {
         input: vec![0; 4096],
         output: Vec::with_capacity(4096),
-        #[cfg(feature = "token")]
+        #[cfg(any(feature = "token", feature = "oidc"))]
         cache: cgaws_core::sigv4::SigningKeyCache::new(),
         #[cfg(feature = "token")]
         credentials: None,
         #[cfg(feature = "token")]
         exchanges: Slots::new(),
-        #[cfg(feature = "token")]
+        #[cfg(feature = "oidc")]
         web_identity_calls: Slots::new(),
         #[cfg(feature = "verify")]
         verifications: Slots::new(),
@@ -121,8 +124,8 @@ fn store(output: &mut Vec<u8>, result: Result<FieldWriter, ErrorInfo>) -> i32 {
 #[cfg(feature = "token")]
 fn run(f: impl FnOnce(&mut Fields, &mut ops::Context) -> Result<FieldWriter, ErrorInfo>) -> i32 {
     STATE.with_borrow_mut(|s| {
-        let State { cache, input, output, credentials, exchanges, web_identity_calls, .. } = s;
-        let mut context = ops::Context { cache, credentials, exchanges, web_identity_calls };
+        let State { cache, input, output, credentials, exchanges, .. } = s;
+        let mut context = ops::Context { cache, credentials, exchanges };
         let result = Fields::parse(input).and_then(|mut fields| f(&mut fields, &mut context));
         store(output, result)
     })
@@ -195,29 +198,43 @@ pub fn exchange_free(handle: u32) {
     STATE.with_borrow_mut(|s| s.exchanges.take(handle));
 }
 
-/// Starts an STS GetWebIdentityToken call (`method: "oidc"`); the result is its handle.
-#[cfg(feature = "token")]
+/// Starts an STS GetWebIdentityToken call (`method: "oidc"`); the result is
+/// its handle. The credentials come in the fields (see [`oidc::start_op`]).
+#[cfg(feature = "oidc")]
 #[wasm_bindgen]
 pub fn web_identity_start(duration_secs: f64) -> i32 {
-    run(|f, c| ops::web_identity_start(f, c, duration_secs))
+    STATE.with_borrow_mut(|s| {
+        let result =
+            Fields::parse(&s.input).and_then(|mut f| oidc::start_op(&mut f, &mut s.web_identity_calls, duration_secs));
+        store(&mut s.output, result)
+    })
 }
 
 /// The signed request for call `handle` at the given time.
-#[cfg(feature = "token")]
+#[cfg(feature = "oidc")]
 #[wasm_bindgen]
 pub fn web_identity_request(handle: u32, time_secs: f64) -> i32 {
-    run(|f, c| ops::web_identity_request(f, c, handle, time_secs))
+    STATE.with_borrow_mut(|s| {
+        let State { input, output, cache, web_identity_calls, .. } = s;
+        let result = Fields::parse(input)
+            .and_then(|mut f| oidc::request_op(&mut f, web_identity_calls, cache, handle, time_secs));
+        store(output, result)
+    })
 }
 
 /// STS's answer (fields: Date, body). Result: `done, jwt, expiration` or `retry, delay_ms`; or an error.
-#[cfg(feature = "token")]
+#[cfg(feature = "oidc")]
 #[wasm_bindgen]
 pub fn web_identity_response(handle: u32, status: u32, jitter: f64, now_secs: f64) -> i32 {
-    run(|f, c| ops::web_identity_response(f, c, handle, status, jitter, now_secs))
+    STATE.with_borrow_mut(|s| {
+        let result = Fields::parse(&s.input)
+            .and_then(|mut f| oidc::response_op(&mut f, &mut s.web_identity_calls, handle, status, jitter, now_secs));
+        store(&mut s.output, result)
+    })
 }
 
 /// Forgets call `handle`.
-#[cfg(feature = "token")]
+#[cfg(feature = "oidc")]
 #[wasm_bindgen]
 pub fn web_identity_free(handle: u32) {
     STATE.with_borrow_mut(|s| s.web_identity_calls.take(handle));
@@ -257,5 +274,7 @@ pub fn verify_free(handle: u32) {
 mod testing;
 #[cfg(all(test, feature = "token"))]
 mod tests;
+#[cfg(all(test, feature = "oidc"))]
+mod tests_oidc;
 #[cfg(all(test, feature = "verify"))]
 mod tests_verify;

@@ -2,10 +2,9 @@
 //! documented on it, which `wasm/js/api.js` follows), converts them into the
 //! core's types, calls the core and writes the result as fields.
 
-use crate::convert::{request_fields, time, whole_secs};
+use crate::convert::{credentials, request_fields, time, whole_secs};
 use crate::errors::ErrorInfo;
 use crate::fields::{FieldWriter, Fields};
-use crate::oidc::{self, Step, WebIdentityCall};
 use crate::slots::Slots;
 use cgaws_core::exchange::{Exchange, ExchangeParams, ExchangeStep};
 use cgaws_core::identity::validate_identity_uidp;
@@ -21,7 +20,6 @@ pub struct Context<'a> {
     pub cache: &'a mut SigningKeyCache,
     pub credentials: &'a mut Option<Credentials>,
     pub exchanges: &'a mut Slots<Exchange>,
-    pub web_identity_calls: &'a mut Slots<WebIdentityCall>,
 }
 
 type OpResult = Result<FieldWriter, ErrorInfo>;
@@ -35,14 +33,6 @@ pub const NORMALIZE_PATH: u32 = 2;
 pub const UNSIGNED_PAYLOAD: u32 = 4;
 pub const CONTENT_SHA256_HEADER: u32 = 8;
 pub const SIGN_SESSION_TOKEN: u32 = 16;
-
-/// Three fields: access key id, secret access key, session token.
-fn credentials(f: &mut Fields) -> Result<Credentials, ErrorInfo> {
-    let key = f.str()?.unwrap_or_default();
-    let secret = f.str()?.unwrap_or_default();
-    let session = f.str()?.map(str::to_string);
-    Credentials::new(key, secret, session).map_err(ErrorInfo::from)
-}
 
 fn endpoint(region: Option<&str>) -> Result<StsEndpoint, ErrorInfo> {
     match region {
@@ -251,83 +241,6 @@ pub fn exchange_response(f: &mut Fields, c: &mut Context, handle: u32, status: u
             w.str("retry").int(delay_ms as i64);
         }
         ExchangeStep::Failed(e) => return Err(e.into()),
-    }
-    Ok(w)
-}
-
-/// Fields: access key id, secret access key, session token, audience, issuer,
-/// signing algorithm, STS region, STS endpoint URL; `duration_secs` NaN for the
-/// default. The JWT's audience is `audience`, else the issuer it is for (as
-/// the blob's in [`exchange_start`]), else the default issuer. The first
-/// request is signed here, so that bad input fails before anything is sent.
-/// Result: the call's handle.
-pub fn web_identity_start(f: &mut Fields, c: &mut Context, duration_secs: f64) -> OpResult {
-    let credentials = credentials(f)?;
-    let audience = f.str()?;
-    let issuer = f.str()?;
-    let audience = match (audience, issuer) {
-        (Some(audience), _) => audience.to_string(),
-        (None, Some(issuer)) => issuer.trim_end_matches('/').to_string(),
-        (None, None) => DEFAULT_AUDIENCE.to_string(),
-    };
-    let algorithm = oidc::algorithm(f.str()?)?;
-    let endpoint = oidc::endpoint(f.str()?, f.str()?)?;
-    let duration = match whole_secs(duration_secs, "oidcDuration")? {
-        None => None,
-        Some(d) => Some(
-            u32::try_from(d)
-                .map_err(|_| ErrorInfo::input("invalid_duration", "oidcDuration must be 60 to 3600 seconds"))?,
-        ),
-    };
-    let call = WebIdentityCall::new(endpoint, credentials, audience, algorithm, duration);
-    call.request(UnixTime::from_secs(0), &mut SigningKeyCache::new())?;
-    let mut w = FieldWriter::new();
-    w.int(c.web_identity_calls.insert(call) as i64);
-    Ok(w)
-}
-
-fn web_identity_mut<'c>(c: &'c mut Context, handle: u32) -> Result<&'c mut WebIdentityCall, ErrorInfo> {
-    c.web_identity_calls.get_mut(handle).ok_or_else(|| ErrorInfo::input("invalid_argument", "no such STS call"))
-}
-
-/// Field: RFC 3339 time (else `time_secs`). Result: the signed request:
-/// method, URL, body, then header pairs.
-pub fn web_identity_request(f: &mut Fields, c: &mut Context, handle: u32, time_secs: f64) -> OpResult {
-    let now = time(f.str()?, time_secs)?;
-    let Context { cache, web_identity_calls, .. } = c;
-    let call =
-        web_identity_calls.get_mut(handle).ok_or_else(|| ErrorInfo::input("invalid_argument", "no such STS call"))?;
-    let request = call.request(now, cache)?;
-    let mut w = FieldWriter::new();
-    request_fields(&mut w, &request);
-    Ok(w)
-}
-
-/// Fields: the `Date` header, the body. Result: `done`, the JWT, its
-/// expiration in seconds; or `retry`, the delay in milliseconds.
-pub fn web_identity_response(
-    f: &mut Fields,
-    c: &mut Context,
-    handle: u32,
-    status: u32,
-    jitter: f64,
-    now_secs: f64,
-) -> OpResult {
-    let date = f.str()?;
-    let mut response = HttpResponse::new(status.min(u16::MAX as u32) as u16, f.bytes().unwrap_or_default());
-    if let Some(date) = date {
-        response.headers.push(("Date".into(), date.into()));
-    }
-    let now = time(None, now_secs)?;
-    let mut w = FieldWriter::new();
-    match web_identity_mut(c, handle)?.on_response(&response, now, jitter)? {
-        Step::Done(t) => {
-            let expiry = t.expiration.map(|e| e.secs().to_string());
-            w.str("done").str(t.token.expose()).opt(expiry.as_deref());
-        }
-        Step::Retry(delay_ms) => {
-            w.str("retry").int(delay_ms.into());
-        }
     }
     Ok(w)
 }

@@ -22,8 +22,8 @@ impl<T> Slots<T> {
         }
     }
 
-    // Used by the main (`token`) build only.
-    #[cfg_attr(not(feature = "token"), allow(dead_code))]
+    // Not used by the `verify` build.
+    #[cfg_attr(not(any(feature = "token", feature = "oidc")), allow(dead_code))]
     pub fn get_mut(&mut self, handle: u32) -> Option<&mut T> {
         self.0.get_mut(handle as usize).and_then(Option::as_mut)
     }

@@ -5,6 +5,8 @@
 // emulators (CGAWS_EMULATOR_STATE), the page also calls exchange() against the
 // issuer emulator, cross-origin (its CORS mode on for the page's origin only),
 // and posts back the Chainguard token, which must verify against the issuer's keys.
+// Then it uses method "oidc", whose own .wasm the page must fetch from next to
+// the module only then (its STS request goes to a fetch that refuses it).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
@@ -39,6 +41,11 @@ test("Chromium: the page makes the vector's token, and exchanges one at the issu
       let code = null;
       try { generateToken({ ...options, identity: "nope" }); } catch (e) { code = e instanceof InvalidInputError ? e.code : String(e); }
       out = { token, identity: inspect(token).identity, code, ua: navigator.userAgent };
+      await fetch("/mark", { method: "POST" });
+      const seen = [];
+      const offline = (url) => (seen.push(url), Promise.reject(new Error("offline")));
+      try { await generateToken({ method: "oidc", credentials: options.credentials, fetch: offline }); }
+      catch (e) { out.oidc = { code: e.code, seen }; }
       if (emulators) {
         const r = await exchange(emulators);
         out.exchanged = { token: r.token, expiry: r.expiry.toISOString() };
@@ -49,8 +56,12 @@ test("Chromium: the page makes the vector's token, and exchanges one at the issu
     } catch (e) { out = { error: String(e && e.stack || e) }; }
     await fetch("/result", { method: "POST", body: JSON.stringify(out) });
   </script>`;
+  const requested = [];
   const server = createServer(async (req, res) => {
-    if (req.method === "POST" && req.url === "/result") {
+    requested.push(req.url);
+    if (req.method === "POST" && req.url === "/mark") {
+      res.end("ok");
+    } else if (req.method === "POST" && req.url === "/result") {
       let body = "";
       for await (const chunk of req) body += chunk;
       res.end("ok");
@@ -92,6 +103,11 @@ test("Chromium: the page makes the vector's token, and exchanges one at the issu
     assert.deepEqual(signatureOf(out.token), { signedHeaders: vector.signed_headers, signature: vector.signature });
     assert.equal(out.identity, vector.identity);
     assert.equal(out.code, "invalid_identity");
+    // The oidc .wasm was fetched after the token was made, when method "oidc" was used.
+    assert.deepEqual(out.oidc, { code: "network_error", seen: ["https://sts.us-east-1.amazonaws.com/"] });
+    const mark = requested.indexOf("/mark");
+    assert.ok(mark > 0 && !requested.slice(0, mark).some((u) => u.includes("oidc")), requested.join(" "));
+    assert.ok(requested.slice(mark).includes("/pkg/cgaws_oidc_bg.wasm"), requested.join(" "));
     console.log(`chromium: ${out.ua}`);
     if (state) {
       // The token the emulator issued, for the identity and the registry.

@@ -1,6 +1,8 @@
 // An edge runtime: workerd, through miniflare, runs a worker that imports the
-// package's workerd entry (the .wasm imported as a module), makes the vector's
-// token and calls exchange() against the issuer emulator (CGAWS_EMULATOR_STATE);
+// package's workerd entry (the .wasm files imported as modules), makes the
+// vector's token, calls exchange() against the issuer emulator
+// (CGAWS_EMULATOR_STATE) and gets a JWT from the STS emulator with method
+// "oidc" (its own .wasm, instantiated on that first use);
 // and a worker with cgaws/verify that verifies a token at "sts.amazonaws.com",
 // which the worker's network routes to the STS emulator (moto).
 import { test } from "node:test";
@@ -8,7 +10,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { Miniflare } from "miniflare";
 import { generateToken } from "cgaws";
-import { pkg, vectors, vectorOptions, signatureOf } from "./helpers.mjs";
+import { pkg, vectors, vectorOptions, signatureOf, roleCredentials, jwtParts } from "./helpers.mjs";
 
 const state = process.env.CGAWS_EMULATOR_STATE && JSON.parse(readFileSync(process.env.CGAWS_EMULATOR_STATE, "utf8"));
 
@@ -25,6 +27,7 @@ export default {
       out.exchanged = { token: r.token, expiry: r.expiry && r.expiry.toISOString() };
       try { await exchange({ identity: s.identity, credentials, issuer: "http://127.0.0.1:9" }); }
       catch (e) { out.unreachable = e instanceof ExchangeError ? e.code : String(e); }
+      out.jwt = await generateToken({ method: "oidc", credentials: input.role, stsEndpoint: s.sts_url, audience: s.issuer_url });
     }
     return Response.json(out);
   },
@@ -40,13 +43,16 @@ test("workerd: the worker makes the vector's token and exchanges one", async () 
       { type: "ESModule", path: `${pkg}/cgaws.js`, contents: file("cgaws.js") },
       { type: "ESModule", path: `${pkg}/api.js`, contents: file("api.js") },
       { type: "CompiledWasm", path: `${pkg}/cgaws_bg.wasm`, contents: file("cgaws_bg.wasm") },
+      { type: "ESModule", path: `${pkg}/cgaws_oidc.js`, contents: file("cgaws_oidc.js") },
+      { type: "CompiledWasm", path: `${pkg}/cgaws_oidc_bg.wasm`, contents: file("cgaws_oidc_bg.wasm") },
     ],
     compatibilityDate: "2025-01-01",
   });
   try {
+    const role = state && (await roleCredentials(state));
     const response = await mf.dispatchFetch("http://worker.local/", {
       method: "POST",
-      body: JSON.stringify({ vector: vectorOptions(vector), state }),
+      body: JSON.stringify({ vector: vectorOptions(vector), state, role }),
     });
     const text = await response.text();
     assert.equal(response.status, 200, text);
@@ -56,8 +62,11 @@ test("workerd: the worker makes the vector's token and exchanges one", async () 
       assert.equal(out.exchanged.token.split(".").length, 3);
       assert.ok(Date.parse(out.exchanged.expiry) > Date.now());
       assert.equal(out.unreachable, "network_error");
+      const { header, claims } = jwtParts(out.jwt);
+      assert.equal(header.alg, "ES384");
+      assert.deepEqual([claims.iss, claims.sub, claims.aud], [state.oidc_issuer, state.role_arn, state.issuer_url]);
     } else {
-      console.log("workerd: CGAWS_EMULATOR_STATE not set, exchange not tried");
+      console.log("workerd: CGAWS_EMULATOR_STATE not set, exchange and method oidc not tried");
     }
   } finally {
     await mf.dispose();
