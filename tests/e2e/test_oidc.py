@@ -368,3 +368,17 @@ def test_make_demo_shows_both_methods():
     assert "claim_match" in out
     assert "OutboundWebIdentityFederationDisabledException" in out + p.stderr
     assert time.monotonic() - started < 300
+
+
+def test_token_oidc_signs_again_with_the_sts_clock(cli, stack, state):
+    """GetWebIdentityToken refused for a skewed clock is signed again once with
+    STS's time, as GetCallerIdentity is (core's StsCall)."""
+    from test_sources import set_sts_clock_skew
+
+    # User keys: the IMDS emulator's role credentials come from STS, whose clock is off.
+    set_sts_clock_skew(stack, -3600)
+    r = cli.user_keys().run("token", "--method", "oidc", "-v")
+    assert r.code == 0, r.err
+    assert jwt_claims(r.out.strip())["sub"] == state["user_arn"]
+    assert "signing again with the server's time" in r.err
+    assert sts_actions(stack) == ["GetWebIdentityToken", "GetWebIdentityToken"]

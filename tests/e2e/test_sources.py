@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+import urllib.request
 
 import pytest
 
@@ -319,3 +320,28 @@ def test_metadata_timeout_setting_is_honoured(cli, stack, state):
     stack.imds.configure({"mode": "slow", "delay_ms": 1300})
     me = whoami(cli, env={"AWS_METADATA_SERVICE_TIMEOUT": "5"})
     assert me["Arn"] == assumed(state, state["imds_instance_id"])
+
+
+# -- STS's clock ------------------------------------------------------------------
+
+def set_sts_clock_skew(stack, seconds: int) -> None:
+    """Moves the STS emulator's clock (and its Date header); reset after each test."""
+    request = urllib.request.Request(stack.sts.base_url + "/_control", method="POST",
+                                     data=json.dumps({"clock_skew_s": seconds}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(request, timeout=5).close()
+    stack.sts.log.clear()
+
+
+@pytest.mark.parametrize("skew_s", [3600, -3600])
+def test_whoami_signs_again_with_the_sts_clock(cli, stack, state, skew_s):
+    """STS refuses a signature more than 5 minutes off its clock; the CLI signs
+    once more with the time in STS's Date header (core's StsCall)."""
+    set_sts_clock_skew(stack, skew_s)
+    cli.user_keys()
+    r = cli.run("whoami", "-v", "--output", "json")
+    assert r.code == 0, r.err
+    assert r.json()["Arn"] == state["user_arn"]
+    assert "signing again with the server's time" in r.err
+    actions = [e.get("action") for e in stack.sts.log.entries()]
+    assert actions == ["GetCallerIdentity", "GetCallerIdentity"]
