@@ -19,19 +19,15 @@ fi
 bin=$(realpath "$CGAWS_BIN")
 
 work=$(mktemp -d)
-stack_pid=""
+source scripts/lib/emulator-stack.sh
 cleanup() {
-  [ -n "$stack_pid" ] && kill "$stack_pid" 2>/dev/null && wait "$stack_pid" 2>/dev/null
+  stop_emulator_stack
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 # The emulators, for the exchange that warms the cache.
-PYTHONPATH=tests .venv/bin/python -m emulators.stack --state "$work/state.json" 2>"$work/stack.log" &
-stack_pid=$!
-for _ in $(seq 100); do [ -s "$work/state.json" ] && break; sleep 0.1; done
-[ -s "$work/state.json" ] || { echo "bench: the emulator stack did not start" >&2; cat "$work/stack.log" >&2; exit 1; }
-state() { .venv/bin/python -c "import json,sys; print(json.load(open('$work/state.json'))[sys.argv[1]])" "$1"; }
+start_emulator_stack "$work"
 
 mkdir -p "$work/home" "$work/bin"
 ln -s "$bin" "$work/bin/docker-credential-cgaws"

@@ -22,12 +22,9 @@ py=$root/.venv/bin/python
 cargo build -q -p cgaws
 bin=$root/target/debug/cgaws
 work=$(mktemp -d)
-stack_pid=""
+source scripts/lib/emulator-stack.sh
 cleanup() {
-  if [ -n "$stack_pid" ]; then
-    kill "$stack_pid" 2>/dev/null || true
-    wait "$stack_pid" 2>/dev/null || true
-  fi
+  stop_emulator_stack
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -36,11 +33,7 @@ step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 show() { printf '$ %s\n' "$*"; }
 
 step "starting the emulators (STS, IMDS, issuer, registry)"
-PYTHONPATH=tests "$py" -m emulators.stack --state "$work/state.json" 2>"$work/stack.log" &
-stack_pid=$!
-for _ in $(seq 150); do [ -s "$work/state.json" ] && break; sleep 0.1; done
-[ -s "$work/state.json" ] || { echo "the emulators did not start:" >&2; cat "$work/stack.log" >&2; exit 1; }
-state() { "$py" -c "import json,sys; v=json.load(open('$work/state.json'))[sys.argv[1]]; print(v if isinstance(v, str) else json.dumps(v))" "$1"; }
+start_emulator_stack "$work"
 
 # A clean environment: no AWS keys, no profile. The SDKs' own variables point
 # cgaws at the emulators instead of 169.254.169.254, sts.amazonaws.com and
