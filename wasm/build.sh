@@ -57,8 +57,9 @@ build_wasm() {
     exit 1
   }
   # The features rustc's wasm32 output uses, named: with --all-features this
-  # binaryen types some locals as stringref, which no engine ships.
-  "$wasm_opt" -Oz $wasm_features --strip-debug --strip-producers "$tmp/$name/web/${name}_bg.wasm" -o "$pkg/${name}_bg.wasm"
+  # binaryen types some locals as stringref, which no engine ships. -Oz twice:
+  # the second run finds more (about 80 bytes gzipped off the main .wasm).
+  "$wasm_opt" -Oz -Oz $wasm_features --strip-debug --strip-producers "$tmp/$name/web/${name}_bg.wasm" -o "$pkg/${name}_bg.wasm"
 
   # The glue: ES module as it is; CommonJS renamed to .cjs (the package is
   # "type": "module") and made to hand out the raw exports, as api.js uses them.

@@ -70,7 +70,12 @@ impl<'a> Fields<'a> {
     pub fn list(&mut self) -> Result<Option<Vec<String>>, ErrorInfo> {
         let Some(count) = self.str()? else { return Ok(None) };
         let count: usize = count.parse().map_err(|_| malformed())?;
-        (0..count).map(|_| self.str().map(|s| s.unwrap_or_default().to_string())).collect::<Result<_, _>>().map(Some)
+        // A loop, not a collect into Result: smaller in wasm.
+        let mut items = Vec::with_capacity(count.min(self.items.len()));
+        for _ in 0..count {
+            items.push(self.str()?.unwrap_or_default().to_string());
+        }
+        Ok(Some(items))
     }
 
     /// All remaining fields, as name/value pairs.
@@ -121,6 +126,21 @@ impl FieldWriter {
 
     pub fn int(&mut self, value: i64) -> &mut Self {
         self.str(&value.to_string())
+    }
+
+    /// `parts` joined with `separator`, as one field (no joined String made).
+    // Used by the main (`token`) build only.
+    #[cfg_attr(not(feature = "token"), allow(dead_code))]
+    pub fn joined(&mut self, parts: &[String], separator: u8) -> &mut Self {
+        let start = self.data.len();
+        for (i, part) in parts.iter().enumerate() {
+            if i > 0 {
+                self.data.push(separator);
+            }
+            self.data.extend_from_slice(part.as_bytes());
+        }
+        self.lengths.push((self.data.len() - start) as u32);
+        self
     }
 
     pub fn pairs(&mut self, pairs: &[(String, String)]) -> &mut Self {

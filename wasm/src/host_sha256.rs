@@ -29,7 +29,7 @@ thread_local! {
 #[wasm_bindgen]
 pub fn use_host_sha256(hasher: HostSha256) {
     HOST.set(Some(hasher));
-    crate::STATE.with_borrow_mut(|s| s.cache = cgaws_core::sigv4::SigningKeyCache::with_sha256(host_sha256));
+    crate::STATE.with_borrow_mut(|s| s.cache = Some(cgaws_core::sigv4::SigningKeyCache::with_sha256(host_sha256)));
 }
 
 /// The [`cgaws_core::sigv4::Sha256Fn`] installed by [`use_host_sha256`].

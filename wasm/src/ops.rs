@@ -137,7 +137,7 @@ pub fn inspect(f: &mut Fields) -> OpResult {
         .opt(i.credential_scope.as_deref())
         .str(if i.has_session_token { "1" } else { "0" })
         .opt(i.signature_prefix.as_deref())
-        .str(&i.signed_headers.join(";"))
+        .joined(&i.signed_headers, b';')
         .pairs(&i.headers);
     Ok(w)
 }
@@ -172,7 +172,7 @@ pub fn precheck(f: &mut Fields, now_secs: f64, max_future_skew_secs: f64, max_ag
         .str(&p.authorization.access_key_id)
         .str(&p.authorization.region)
         .str(&p.authorization.service)
-        .str(&p.authorization.signed_headers.join(";"));
+        .joined(&p.authorization.signed_headers, b';');
     request_fields(&mut w, &p.forward);
     Ok(w)
 }
