@@ -177,3 +177,15 @@ fn drives_an_exchange() {
     let e = start(&[Some("x")]).unwrap_err();
     assert_eq!(s(&e[1]), "invalid_identity");
 }
+
+#[test]
+fn a_list_count_is_decimal_digits() {
+    let check = |fields: &[Option<&str>]| call(fields, || precheck(0.0, f64::NAN, f64::NAN)).unwrap_err();
+    for count in ["", "x", "1x", "-1", "99999999999999999999999"] {
+        let e = check(&[Some("tok"), Some(IDENTITY), None, Some(count)]);
+        assert_eq!((s(&e[1]), s(&e[2])), ("invalid_argument", "malformed argument list"), "{count:?}");
+    }
+    // A good count reads that many items; the token is what fails then.
+    let e = check(&[Some("tok"), Some(IDENTITY), None, Some("2"), Some("a"), Some("b"), Some("0")]);
+    assert_eq!(s(&e[0]), "precheck", "{e:?}");
+}
