@@ -15,16 +15,13 @@ cargo build --quiet -p cgaws
 export CGAWS_CLI=$PWD/target/debug/cgaws
 
 work=$(mktemp -d)
-stack_pid=
+source scripts/lib/emulator-stack.sh
 cleanup() {
-  [ -n "$stack_pid" ] && kill "$stack_pid" 2>/dev/null && wait "$stack_pid" 2>/dev/null
+  stop_emulator_stack
   rm -rf "$work"
 }
 trap cleanup EXIT
-PYTHONPATH=tests .venv/bin/python -m emulators.stack --state "$work/state.json" 2>"$work/stack.log" &
-stack_pid=$!
-for _ in $(seq 100); do [ -s "$work/state.json" ] && break; sleep 0.2; done
-[ -s "$work/state.json" ] || { cat "$work/stack.log"; echo "wasm/test.sh: the emulator stack did not start" >&2; exit 1; }
+start_emulator_stack "$work"
 export CGAWS_EMULATOR_STATE=$work/state.json
 
 node --test --test-concurrency=1 --test-timeout=120000 wasm/test/*.test.mjs

@@ -19,7 +19,7 @@ start_emulator_stack() {
   PYTHONPATH=tests .venv/bin/python -m emulators.stack --state "$emulator_stack_dir/state.json" \
     2>"$emulator_stack_dir/stack.log" &
   emulator_stack_pid=$!
-  for _ in $(seq 150); do [ -s "$emulator_stack_dir/state.json" ] && return 0; sleep 0.1; done
+  for _ in $(seq 300); do [ -s "$emulator_stack_dir/state.json" ] && return 0; sleep 0.1; done
   echo "$0: the emulator stack did not start:" >&2
   cat "$emulator_stack_dir/stack.log" >&2
   exit 1
