@@ -415,6 +415,43 @@ function refuseOidcOptions(options) {
 }
 
 /**
+ * The one-time loading of a wasm-bindgen `--target web` module, for the
+ * browser and worker entries (web.js, verify.js): `init(input)` (one shared
+ * promise; tried again after a failure), `initSync(module)`, and `exports()`,
+ * which throws `not_initialized` until one of them has run.
+ */
+export function webInstance(instantiate, instantiateSync, entry) {
+  let wasm = null;
+  let pending = null;
+  return {
+    init(input) {
+      if (wasm !== null) return Promise.resolve();
+      if (pending === null) {
+        pending = instantiate(input === undefined ? undefined : { module_or_path: input }).then(
+          (exports) => {
+            wasm = exports;
+          },
+          (error) => {
+            pending = null;
+            throw error;
+          },
+        );
+      }
+      return pending;
+    },
+    initSync(module) {
+      if (wasm === null) wasm = instantiateSync({ module });
+    },
+    exports() {
+      if (wasm === null) {
+        throw new CgawsError("not_initialized", `${entry} is not initialized: call \`await init()\` (or initSync) first`);
+      }
+      return wasm;
+    },
+  };
+}
+
+/**
  * The API over one wasm instance of the main build. `getWasm()` returns the
  * instance's raw exports, `options.decodeAscii(mem, start, end)` an optional
  * fast decoder of ASCII text, `options.loadOidc()` (a Promise of) the raw

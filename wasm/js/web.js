@@ -4,10 +4,9 @@
 // method "oidc" has its own .wasm (cgaws_oidc_bg.wasm), fetched on first use
 // from next to this file, or from the second argument of init/initSync.
 import instantiate, { initSync as instantiateSync } from "./cgaws.js";
-import { createApi, CgawsError } from "./api.js";
+import { createApi, webInstance } from "./api.js";
 
-let wasm = null;
-let pending = null;
+const instance = webInstance(instantiate, instantiateSync, "cgaws");
 // Where method "oidc"'s wasm comes from (undefined: next to cgaws_oidc.js).
 let oidcInput;
 
@@ -18,34 +17,17 @@ let oidcInput;
  */
 export function init(input, oidc) {
   if (oidc !== undefined) oidcInput = oidc;
-  if (wasm !== null) return Promise.resolve();
-  if (pending === null) {
-    pending = instantiate(input === undefined ? undefined : { module_or_path: input }).then(
-      (exports) => {
-        wasm = exports;
-      },
-      (error) => {
-        pending = null;
-        throw error;
-      },
-    );
-  }
-  return pending;
+  return instance.init(input);
 }
 
 /** Instantiates synchronously from a WebAssembly.Module or the wasm bytes; `oidc` as for init. */
 export function initSync(module, oidc) {
   if (oidc !== undefined) oidcInput = oidc;
-  if (wasm === null) wasm = instantiateSync({ module });
+  instance.initSync(module);
 }
 
 export const { generateToken, exchange, sign, presign, inspect, precheck } = createApi(
-  () => {
-    if (wasm === null) {
-      throw new CgawsError("not_initialized", "cgaws is not initialized: call `await init()` (or initSync) first");
-    }
-    return wasm;
-  },
+  instance.exports,
   {
     // A separate chunk for bundlers; its glue fetches cgaws_oidc_bg.wasm next to itself by default.
     loadOidc: () =>
