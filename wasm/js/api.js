@@ -232,6 +232,25 @@ async function readBounded(response, limit) {
 
 
 /**
+ * What `precheck` and `verify` both take for checks 1-7: the field list
+ * (token, identity, `now`, audiences, allowed hosts) and the numbers (`now` in
+ * seconds, the skew and age bounds) that the wasm reads.
+ */
+export function precheckInputs(token, options) {
+  const [text, secs] = timeValue(options.now, "now");
+  const fields = [
+    requiredString(token, "token"),
+    requiredString(options.identity, "identity"),
+    text,
+    ...listFields(options.audience, "audience"),
+    ...listFields(options.allowedHosts, "allowedHosts"),
+  ];
+  const skew = numberValue(options.maxFutureSkewSecs, "maxFutureSkewSecs");
+  const age = numberValue(options.maxAgeSecs, "maxAgeSecs");
+  return { fields, secs, skew, age };
+}
+
+/**
  * The bridge to one wasm instance: `getWasm()` returns the instance's raw
  * exports (see wasm/src/lib.rs), `decodeAscii(mem, start, end)` an optional
  * fast decoder of ASCII text. Arguments go in as a field list written into the
@@ -646,16 +665,7 @@ export function createApi(getWasm, options) {
 
   function precheck(token, options) {
     if (!isObject(options)) throw invalid("precheck takes the token and an options object { identity, audience?, now? }");
-    const [text, secs] = timeValue(options.now, "now");
-    const fields = [
-      requiredString(token, "token"),
-      requiredString(options.identity, "identity"),
-      text,
-      ...listFields(options.audience, "audience"),
-      ...listFields(options.allowedHosts, "allowedHosts"),
-    ];
-    const skew = numberValue(options.maxFutureSkewSecs, "maxFutureSkewSecs");
-    const age = numberValue(options.maxAgeSecs, "maxAgeSecs");
+    const { fields, secs, skew, age } = precheckInputs(token, options);
     const out = run(fields, (w) => w.precheck(secs, skew, age));
     return {
       host: out[0],

@@ -8,12 +8,9 @@ import {
   fetchOf,
   invalid,
   isObject,
-  listFields,
-  numberValue,
   optionalString,
-  requiredString,
+  precheckInputs,
   send,
-  timeValue,
 } from "./api.js";
 
 /** A rule verdict from result fields at `at` (a count, then 6 per field); `[verdict, next index]`. */
@@ -53,7 +50,7 @@ export function createVerifyApi(getWasm, options) {
   async function verify(token, options) {
     if (!isObject(options)) throw invalid("verify takes the token and an options object { identity, audience?, rule?, ... }");
     const fetchFn = fetchOf(options, defaultFetch);
-    const [text, secs] = timeValue(options.now, "now");
+    const { fields, secs, skew, age } = precheckInputs(token, options);
     let rule = options.rule;
     if (rule === null) rule = undefined;
     if (rule !== undefined && typeof rule !== "string") {
@@ -62,17 +59,7 @@ export function createVerifyApi(getWasm, options) {
     }
     const endpoint =
       options.stsEndpoint === undefined ? defaultStsEndpoint() : optionalString(options.stsEndpoint, "stsEndpoint");
-    const fields = [
-      requiredString(token, "token"),
-      requiredString(options.identity, "identity"),
-      text,
-      ...listFields(options.audience, "audience"),
-      ...listFields(options.allowedHosts, "allowedHosts"),
-      rule,
-      endpoint || undefined,
-    ];
-    const skew = numberValue(options.maxFutureSkewSecs, "maxFutureSkewSecs");
-    const age = numberValue(options.maxAgeSecs, "maxAgeSecs");
+    fields.push(rule, endpoint || undefined);
     const started = run(fields, (w) => w.verify_start(secs, skew, age));
     const handle = Number(started[0]);
     const wasm = instance();
