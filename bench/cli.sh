@@ -18,13 +18,8 @@ if [ -z "${CGAWS_BIN:-}" ]; then
 fi
 bin=$(realpath "$CGAWS_BIN")
 
-work=$(mktemp -d)
 source scripts/lib/emulator-stack.sh
-cleanup() {
-  stop_emulator_stack
-  rm -rf "$work"
-}
-trap cleanup EXIT
+new_work_dir
 
 # The emulators, for the exchange that warms the cache.
 start_emulator_stack "$work"

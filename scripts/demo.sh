@@ -21,13 +21,8 @@ py=$root/.venv/bin/python
 
 cargo build -q -p cgaws
 bin=$root/target/debug/cgaws
-work=$(mktemp -d)
 source scripts/lib/emulator-stack.sh
-cleanup() {
-  stop_emulator_stack
-  rm -rf "$work"
-}
-trap cleanup EXIT
+new_work_dir
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 show() { printf '$ %s\n' "$*"; }

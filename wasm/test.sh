@@ -14,13 +14,8 @@ ln -sfn ../pkg wasm/node_modules/cgaws
 cargo build --quiet -p cgaws
 export CGAWS_CLI=$PWD/target/debug/cgaws
 
-work=$(mktemp -d)
 source scripts/lib/emulator-stack.sh
-cleanup() {
-  stop_emulator_stack
-  rm -rf "$work"
-}
-trap cleanup EXIT
+new_work_dir
 start_emulator_stack "$work"
 export CGAWS_EMULATOR_STATE=$work/state.json
 

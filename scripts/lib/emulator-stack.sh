@@ -1,6 +1,9 @@
 # Sourced (not run) by the scripts that need the local emulators outside
 # pytest: scripts/demo.sh, bench/cli.sh, wasm/test.sh.
 #
+#   new_work_dir               sets $work to a new temporary directory that is
+#                              removed, after stopping the stack, when the
+#                              script exits (this sets the EXIT trap)
 #   start_emulator_stack DIR   starts `python -m emulators.stack` (STS on moto,
 #                              IMDS, container endpoint, issuer, registry) in
 #                              the background, its state in DIR/state.json, and
@@ -13,6 +16,11 @@
 
 emulator_stack_pid=""
 emulator_stack_dir=""
+
+new_work_dir() {
+  work=$(mktemp -d)
+  trap 'stop_emulator_stack; rm -rf "$work"' EXIT
+}
 
 start_emulator_stack() {
   emulator_stack_dir=$1
